@@ -1,0 +1,49 @@
+"""spacy-bilstm-crf: BiLSTM / BiLSTM-LSTM / BiLSTM-CRF NER taggers for spaCy v3."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+about: dict = {}
+exec((Path(__file__).parent / "spacy_bilstm_crf" / "about.py").read_text(), about)
+
+setup(
+    name=about["__title__"],
+    version=about["__version__"],
+    description="BiLSTM, BiLSTM-LSTM and BiLSTM-CRF named-entity taggers as spaCy v3 components",
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["spacy_bilstm_crf", "spacy_bilstm_crf.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "spacy>=3.8.0,<3.9.0",
+        "thinc>=8.3.0,<8.4.0",
+        "torch>=2.1",
+        "pytorch-crf>=0.7.2,<0.8.0",
+        "safetensors>=0.4.0",
+        "seqeval>=1.2.2",
+        "typer>=0.9.0",
+        "srsly>=2.4.0,<3.0.0",
+    ],
+    extras_require={
+        "transformers": ["spacy-transformers>=1.3.0,<1.5.0"],
+        "test": ["pytest>=7.0", "pytest-timeout>=2.1"],
+    },
+    entry_points={
+        "spacy_factories": [
+            "bilstm_crf_ner = spacy_bilstm_crf.pipeline.ner:make_bilstm_crf_ner",
+        ],
+        "spacy_architectures": [
+            "spacy-bilstm-crf.BiLSTMTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_tagger",
+            "spacy-bilstm-crf.BiLSTMLSTMTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger",
+        ],
+        "spacy_readers": [
+            "spacy-bilstm-crf.OversamplingCorpus.v1 = spacy_bilstm_crf.readers.oversampling:create_oversampling_corpus",
+        ],
+    },
+    classifiers=[
+        "Framework :: spaCy",
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
