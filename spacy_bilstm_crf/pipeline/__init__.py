@@ -1,0 +1,1 @@
+from .ner import BiLSTMCRFNER, make_bilstm_crf_ner  # noqa: F401

@@ -1,0 +1,121 @@
+"""Registered model builders: tok2vec -> (Bi)LSTM -> softmax or CRF.
+
+Every torch module is sized from config values (width, depth), never from the
+data: spaCy rebuilds the model from the config before it loads weights. What
+depends on the data lives in thinc layers whose dims thinc saves: the `Linear`
+from the tok2vec width to the LSTM width (nI inferred), and the output layer
+and CRF parameters (nO set from the component's labels).
+"""
+from typing import List, Optional
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Linear, Model, Softmax_v2, chain, with_array
+from thinc.types import Floats2d
+
+from .errors import Errors
+from .layers.crf import CRFTransitions
+from .layers.dropout import ListDropout
+from .layers.packed_lstm import PackedLSTM
+
+
+def _check(arch: str, name: str, value: float, ok: bool, expected: str) -> None:
+    if not ok:
+        raise ValueError(Errors.E006.format(arch=arch, arg=name, value=value, expected=expected))
+
+
+def build_bilstm_encoder(
+    *, width: int, depth: int, dropout: float, spatial_dropout: float
+) -> Model[List[Floats2d], List[Floats2d]]:
+    """Spatial dropout on the embeddings, a Linear to `width`, a packed BiLSTM
+    with `width` units per direction (output 2 * width), then dropout."""
+    return chain(
+        ListDropout(spatial_dropout, spatial=True),
+        with_array(Linear(nO=width)),
+        PackedLSTM(2 * width, width, depth=depth, dropout=dropout, bidirectional=True),
+        ListDropout(dropout, spatial=False),
+    )
+
+
+def _encoder_or_none(arch, width, depth, dropout, spatial_dropout) -> Optional[Model]:
+    _check(arch, "depth", depth, depth >= 0, "an integer >= 0")
+    _check(arch, "width", width, width >= 1, "an integer >= 1")
+    if depth == 0:
+        # Depth 0: the tok2vec (e.g. a transformer) feeds the head directly.
+        return ListDropout(spatial_dropout, spatial=True) if spatial_dropout else None
+    return build_bilstm_encoder(
+        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout
+    )
+
+
+def _assemble(name: str, head: str, tok2vec: Model, layers: List[Model], output: Model,
+              crf: Optional[Model] = None) -> Model[List[Doc], List[Floats2d]]:
+    parts = [tok2vec] + [layer for layer in layers if layer is not None] + [with_array(output)]
+    if crf is not None:
+        parts.append(crf)
+    model = chain(*parts)
+    model.name = name
+    model.attrs["head"] = head
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output", output)
+    if crf is not None:
+        model.set_ref("crf", crf)
+    return model
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v1")
+def build_bilstm_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> per-token softmax over tags (probabilities out)."""
+    arch = "spacy-bilstm-crf.BiLSTMTagger.v1"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], Softmax_v2(nO=nO))
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v1")
+def build_bilstm_lstm_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    lstm_width: int,
+    dropout: float,
+    spatial_dropout: float,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> unidirectional LSTM -> per-token softmax: the
+    "BiLSTM followed by LSTM" model of the Keras notebooks."""
+    arch = "spacy-bilstm-crf.BiLSTMLSTMTagger.v1"
+    _check(arch, "depth", depth, depth >= 1, "an integer >= 1")
+    _check(arch, "lstm_width", lstm_width, lstm_width >= 1, "an integer >= 1")
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
+    layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
+    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, Softmax_v2(nO=nO))
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v1")
+def build_bilstm_crf_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF.
+
+    The model's output is the emission scores; the CRF parameters sit in the
+    "crf" layer, read by the component for the likelihood and for decoding.
+    """
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO))

@@ -1,0 +1,35 @@
+"""Error messages, spaCy-style: one enum, codes stable across releases."""
+from enum import Enum
+
+
+class Errors(str, Enum):
+    E001 = (
+        "Unknown tag scheme '{scheme}'. Choose one of: {choices}."
+    )
+    E002 = (
+        "The component '{name}' has no labels. Train it on data with entities, "
+        "or give them in [initialize.components.{name}.labels]."
+    )
+    E003 = (
+        "Gold entity label '{label}' is not one of the component's labels "
+        "({labels}). Add it through [initialize.components.{name}.labels] or "
+        "train on data that has it."
+    )
+    E004 = (
+        "Cannot add label '{label}' to '{name}': its output layer is already "
+        "sized for {n_tags} tags. Re-initialize the component (or call "
+        "`resize_labels`) to change the label set of a trained model."
+    )
+    E005 = (
+        "The model of '{name}' returned NaN scores: the training diverged. "
+        "Lower the learning rate or enable gradient clipping."
+    )
+    E006 = (
+        "Architecture '{arch}' got {arg}={value}, expected {expected}."
+    )
+
+    def format(self, **kwargs) -> str:  # type: ignore[override]
+        return f"[{self.name}] " + self.value.format(**kwargs)
+
+    def __str__(self) -> str:
+        return f"[{self.name}] {self.value}"

@@ -1,0 +1,39 @@
+"""Dropout over a list of sequences, token-wise or spatial (whole channels).
+
+Spatial dropout is Keras' `SpatialDropout1D`: one mask per document that zeroes
+whole feature channels, which regularises embeddings better than token-wise
+masks. The rate lives in its own attribute so that spaCy's `[training] dropout`
+(which sets every "dropout_rate") leaves the architecture's configured rate alone.
+"""
+from typing import Callable, List, Tuple
+
+from thinc.api import Model
+from thinc.types import Floats2d
+
+
+def ListDropout(rate: float, *, spatial: bool) -> Model[List[Floats2d], List[Floats2d]]:
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"Dropout rate must be in [0, 1), got {rate}.")
+    return Model(
+        "spatial_dropout" if spatial else "dropout",
+        _forward,
+        attrs={"bilstm_dropout_rate": rate, "spatial": spatial},
+    )
+
+
+def _forward(
+    model: Model, Xs: List[Floats2d], is_train: bool
+) -> Tuple[List[Floats2d], Callable]:
+    rate = model.attrs["bilstm_dropout_rate"]
+    if not is_train or rate == 0.0:
+        return Xs, lambda dYs: dYs
+    masks = []
+    for X in Xs:
+        shape = (1, X.shape[1]) if model.attrs["spatial"] else X.shape
+        masks.append(model.ops.get_dropout_mask(shape, rate))
+    Ys = [X * mask for X, mask in zip(Xs, masks)]
+
+    def backprop(dYs: List[Floats2d]) -> List[Floats2d]:
+        return [dY * mask for dY, mask in zip(dYs, masks)]
+
+    return Ys, backprop

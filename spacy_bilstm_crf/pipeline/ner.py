@@ -1,0 +1,245 @@
+"""The `bilstm_crf_ner` component: a sequence tagger that sets `doc.ents`.
+
+It runs any of the three architectures. The model returns per-token scores
+(softmax probabilities or CRF emissions); the component owns what depends on
+the label set: the tag inventory, gold conversion, the loss and the
+constrained decoding.
+"""
+from itertools import islice
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import numpy
+import torch
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.pipeline.ner import ner_score
+from spacy.tokens import Doc
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.util import registry
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, set_dropout_rate
+from thinc.types import Floats2d, Ints1d
+
+from ..decoding import Constraints, decode
+from ..errors import Errors
+from ..losses import crf_loss, softmax_loss
+from ..tags import allowed_transitions, biluo_to_scheme, check_scheme, get_tags, tag_ids_to_spans
+
+try:  # Python 3.8+
+    from typing import Literal
+except ImportError:  # pragma: no cover
+    from typing_extensions import Literal  # type: ignore
+
+DEFAULT_MODEL_CONFIG = """
+[model]
+@architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
+width = 128
+depth = 1
+dropout = 0.2
+spatial_dropout = 0.1
+
+[model.tok2vec]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = 96
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [5000, 1000, 2500, 2500]
+include_static_vectors = false
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
+
+
+@Language.factory(
+    "bilstm_crf_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "tag_scheme": "BILUO",
+        "scorer": {"@scorers": "spacy.ner_scorer.v1"},
+    },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_bilstm_crf_ner(
+    nlp: Language,
+    name: str,
+    model: Model[List[Doc], List[Floats2d]],
+    tag_scheme: Literal["BILUO", "BIO"],
+    scorer: Optional[Callable],
+) -> "BiLSTMCRFNER":
+    """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides)."""
+    return BiLSTMCRFNER(nlp.vocab, model, name, tag_scheme=tag_scheme, scorer=scorer)
+
+
+class BiLSTMCRFNER(TrainablePipe):
+    """Tags tokens with BILUO or BIO tags and sets `doc.ents` from them."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model[List[Doc], List[Floats2d]],
+        name: str = "bilstm_crf_ner",
+        *,
+        tag_scheme: str = "BILUO",
+        scorer: Optional[Callable] = ner_score,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.cfg: Dict = {"labels": [], "tag_scheme": check_scheme(tag_scheme)}
+        self.scorer = scorer
+        self._cache_key: Optional[Tuple] = None
+        self._tags: List[str] = []
+        self._constraints: Optional[Constraints] = None
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    @property
+    def label_data(self) -> List[str]:
+        return list(self.labels)
+
+    @property
+    def tag_scheme(self) -> str:
+        return self.cfg["tag_scheme"]
+
+    @property
+    def tags(self) -> List[str]:
+        self._refresh_tags()
+        return self._tags
+
+    @property
+    def constraints(self) -> Constraints:
+        """Legal transition, start and end masks of the current tag set."""
+        self._refresh_tags()
+        return self._constraints  # type: ignore[return-value]
+
+    def _refresh_tags(self) -> None:
+        key = (self.labels, self.tag_scheme)
+        if key != self._cache_key:
+            self._tags = get_tags(self.labels, self.tag_scheme)
+            masks = allowed_transitions(self._tags, self.tag_scheme)
+            self._constraints = tuple(torch.from_numpy(m) for m in masks)  # type: ignore[assignment]
+            self._cache_key = key
+
+    def add_label(self, label: str) -> int:
+        if not isinstance(label, str):
+            raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+        if label in self.labels:
+            return 0
+        output = self.model.get_ref("output")
+        if output.has_dim("nO") and output.get_dim("nO") is not None:
+            n_tags = output.get_dim("nO")
+            raise ValueError(Errors.E004.format(label=label, name=self.name, n_tags=n_tags))
+        self.cfg["labels"].append(label)
+        self.vocab.strings.add(label)
+        return 1
+
+    def predict(self, docs: Iterable[Doc]) -> List[Ints1d]:
+        """Best valid tag ids per doc. Does not modify the docs."""
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return [numpy.zeros((0,), dtype="int32") for _ in docs]
+        scores = self.model.predict(docs)
+        return decode(self.model, scores, self.constraints)
+
+    def set_annotations(self, docs: Iterable[Doc], tag_ids: List[Ints1d]) -> None:
+        tags = self.tags
+        for doc, ids in zip(docs, tag_ids):
+            spans = tag_ids_to_spans(doc, ids, tags, self.tag_scheme)
+            doc.set_ents(spans, default="outside")
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd=None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        validate_examples(examples, "BiLSTMCRFNER.update")
+        if not any(len(eg.predicted) for eg in examples):
+            return losses
+        set_dropout_rate(self.model, drop)
+        scores, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        for s in scores:
+            if self.model.ops.xp.isnan(s.sum()):
+                raise ValueError(Errors.E005.format(name=self.name))
+        loss, d_scores = self.get_loss(examples, scores)
+        backprop(d_scores)
+        if sgd not in (None, False):
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:
+        """Loss and gradient of the scores. For the CRF this also adds the
+        gradient of the transition parameters to the model."""
+        examples = list(examples)
+        validate_examples(examples, "BiLSTMCRFNER.get_loss")
+        gold = self._gold_tag_ids(examples)
+        if self.model.attrs["head"] == "crf":
+            return crf_loss(self.model, scores, gold, self.constraints)
+        return softmax_loss(self.model, scores, gold)
+
+    def _gold_tag_ids(self, examples: List[Example]) -> List[Ints1d]:
+        """Aligned gold tags as ids; -1 where the gold tag is missing."""
+        index = {tag: i for i, tag in enumerate(self.tags)}
+        gold = []
+        for eg in examples:
+            tags = biluo_to_scheme(eg.get_aligned_ner(), self.tag_scheme)
+            ids = numpy.full((len(tags),), -1, dtype="int32")
+            for i, tag in enumerate(tags):
+                if tag is None or tag == "-":
+                    continue
+                tag_id = index.get(tag)
+                if tag_id is None:
+                    raise ValueError(
+                        Errors.E003.format(label=tag[2:], labels=", ".join(self.labels), name=self.name)
+                    )
+                ids[i] = tag_id
+            gold.append(ids)
+        return gold
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[Iterable[str]] = None,
+    ) -> None:
+        """Set the labels (given, or every entity label in the data, sorted)
+        and initialize the model, sizing its output to the tag set."""
+        validate_get_examples(get_examples, "BiLSTMCRFNER.initialize")
+        if labels is None:
+            labels = sorted({ent.label_ for eg in get_examples() for ent in eg.reference.ents})
+        self._set_labels(labels)
+        if not self.labels:
+            raise ValueError(Errors.E002.format(name=self.name))
+        self._set_output_size(len(self.tags))
+        doc_sample = [eg.reference for eg in islice(get_examples(), 10)]
+        self.model.initialize(X=doc_sample)
+
+    def _set_labels(self, labels: Iterable[str]) -> None:
+        """Replace the label set (initialization re-sizes the output anyway)."""
+        self.cfg["labels"] = []
+        for label in labels:
+            if not isinstance(label, str):
+                raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+            if label not in self.cfg["labels"]:
+                self.cfg["labels"].append(label)
+                self.vocab.strings.add(label)
+
+    def _set_output_size(self, n_tags: int) -> None:
+        """Size the output layer and the CRF to `n_tags`, dropping their
+        weights if they were sized for another tag set."""
+        for ref in ("output", "crf"):
+            if self.model.has_ref(ref):
+                layer = self.model.get_ref(ref)
+                if layer.maybe_get_dim("nO") not in (None, n_tags):
+                    for param in layer.param_names:
+                        layer.set_param(param, None)
+                layer.set_dim("nO", n_tags, force=True)

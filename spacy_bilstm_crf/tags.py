@@ -1,0 +1,92 @@
+"""Tag schemes (BILUO, BIO): tag inventories, legal transitions, and the
+conversions between spaCy's BILUO gold tags, tag ids and entity spans.
+
+Decoding under these transition constraints is what guarantees that
+`doc.ents` is always built from a valid sequence.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy
+from spacy.tokens import Doc, Span
+from spacy.training import biluo_tags_to_spans, iob_to_biluo
+
+from .errors import Errors
+
+SCHEMES = ("BILUO", "BIO")
+_PREFIXES = {"BILUO": ("B", "I", "L", "U"), "BIO": ("B", "I")}
+
+
+def check_scheme(scheme: str) -> str:
+    if scheme not in SCHEMES:
+        raise ValueError(Errors.E001.format(scheme=scheme, choices=", ".join(SCHEMES)))
+    return scheme
+
+
+def get_tags(labels: Sequence[str], scheme: str) -> List[str]:
+    """The tag inventory: "O" first, then each label's prefixes, label order kept."""
+    prefixes = _PREFIXES[check_scheme(scheme)]
+    return ["O"] + [f"{p}-{label}" for label in labels for p in prefixes]
+
+
+def _split(tag: str) -> Tuple[str, str]:
+    return ("O", "") if tag == "O" else (tag[0], tag[2:])
+
+
+def allowed_transitions(
+    tags: Sequence[str], scheme: str
+) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Boolean masks of legal (from, to) transitions, start tags and end tags."""
+    check_scheme(scheme)
+    n = len(tags)
+    trans = numpy.zeros((n, n), dtype=bool)
+    start = numpy.zeros((n,), dtype=bool)
+    end = numpy.zeros((n,), dtype=bool)
+    parts = [_split(t) for t in tags]
+    for j, (p_to, l_to) in enumerate(parts):
+        start[j] = p_to in ("O", "B", "U")
+        if scheme == "BILUO":
+            end[j] = p_to in ("O", "L", "U")
+        else:
+            end[j] = True
+        for i, (p_from, l_from) in enumerate(parts):
+            inside = p_from in ("B", "I")
+            if scheme == "BILUO":
+                if inside:
+                    trans[i, j] = p_to in ("I", "L") and l_to == l_from
+                else:
+                    trans[i, j] = p_to in ("O", "B", "U")
+            else:
+                if p_to == "I":
+                    trans[i, j] = inside and l_to == l_from
+                else:
+                    trans[i, j] = True
+    return trans, start, end
+
+
+def biluo_to_scheme(tags: Sequence[Optional[str]], scheme: str) -> List[Optional[str]]:
+    """spaCy's aligned gold is BILUO with None for missing; map it to `scheme`."""
+    if check_scheme(scheme) == "BILUO":
+        return list(tags)
+    out: List[Optional[str]] = []
+    for tag in tags:
+        if tag is None or tag == "O":
+            out.append(tag)
+        elif tag[0] in "BU":
+            out.append("B" + tag[1:])
+        else:
+            out.append("I" + tag[1:])
+    return out
+
+
+def tag_ids_to_spans(
+    doc: Doc, tag_ids: Sequence[int], tags: Sequence[str], scheme: str
+) -> List[Span]:
+    """Entity spans of a valid decoded tag sequence."""
+    strings = [tags[int(i)] for i in tag_ids]
+    if scheme == "BIO":
+        strings = iob_to_biluo(strings)
+    return biluo_tags_to_spans(doc, strings)
+
+
+def tag_index(tags: Sequence[str]) -> Dict[str, int]:
+    return {tag: i for i, tag in enumerate(tags)}

@@ -1,0 +1,149 @@
+"""The `bilstm_crf_ner` component: learning, IO, batching, edge cases."""
+import pickle
+
+import numpy
+import pytest
+import spacy
+from spacy import displacy
+from spacy.tokens import Doc
+from spacy.training import Example
+
+from conftest import ARCHS, TRAIN_DATA, make_examples, train_nlp
+
+TEXTS = [text for text, _ in TRAIN_DATA]
+
+
+def _ents(doc):
+    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
+def test_overfitting(trained):
+    arch, nlp, history = trained
+    assert history[-1] < history[0] * 0.2, history[::20]
+    for text, gold in TRAIN_DATA:
+        assert _ents(nlp(text)) == gold, (arch, text)
+
+
+def test_io_to_disk_and_bytes(trained, tmp_path):
+    arch, nlp, _ = trained
+    before = [_ents(doc) for doc in nlp.pipe(TEXTS)]
+    nlp.to_disk(tmp_path)
+    loaded = spacy.load(tmp_path)
+    assert [_ents(doc) for doc in loaded.pipe(TEXTS)] == before
+    fresh = spacy.blank("en")
+    config = {k: v for k, v in nlp.config["components"]["bilstm_crf_ner"].items() if k != "factory"}
+    fresh.add_pipe("bilstm_crf_ner", config=config)
+    fresh.from_bytes(nlp.to_bytes())
+    assert [_ents(doc) for doc in fresh.pipe(TEXTS)] == before
+    scores_a = nlp.get_pipe("bilstm_crf_ner").model.predict([nlp.make_doc(TEXTS[0])])[0]
+    scores_b = loaded.get_pipe("bilstm_crf_ner").model.predict([loaded.make_doc(TEXTS[0])])[0]
+    numpy.testing.assert_array_equal(scores_a, scores_b)
+
+
+def test_doc_does_not_depend_on_batch(trained):
+    _, nlp, _ = trained
+    long_text = " ".join(TEXTS * 20)
+    texts = [long_text, TEXTS[0], "", "Berlin", TEXTS[3], long_text[:200]]
+    one_by_one = [_ents(nlp(t)) for t in texts]
+    batched = [_ents(doc) for doc in nlp.pipe(texts, batch_size=6)]
+    assert batched == one_by_one
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    alone = ner.model.predict([nlp.make_doc(TEXTS[0])])[0]
+    together = ner.model.predict([nlp.make_doc(t) for t in texts])[1]
+    numpy.testing.assert_allclose(alone, together, atol=1e-5)
+
+
+def test_empty_long_and_non_ascii_docs(trained):
+    _, nlp, _ = trained
+    assert list(nlp.pipe(["", ""])) and all(len(d.ents) == 0 for d in nlp.pipe(["", ""]))
+    long_doc = nlp(" ".join(["Shaka Khan lives in Berlin"] * 1000))
+    assert len(long_doc) == 5000
+    assert all(e.label_ in ("PERSON", "LOC") for e in long_doc.ents)
+    doc = nlp(TRAIN_DATA[4][0])
+    assert _ents(doc) == TRAIN_DATA[4][1]
+    doc = nlp("東京 ☃ Zürich")
+    assert [t.ent_iob_ for t in doc].count("") == 0
+
+
+def test_displacy_renders(trained):
+    _, nlp, _ = trained
+    html = displacy.render(nlp(TEXTS[3]), style="ent")
+    assert "Shaka Khan" in html and "PERSON" in html
+
+
+def test_scores_with_ner_scorer(trained):
+    _, nlp, _ = trained
+    scores = nlp.evaluate(make_examples(nlp))
+    assert scores["ents_f"] == 1.0
+    assert set(scores["ents_per_type"]) == {"PERSON", "LOC"}
+
+
+@pytest.mark.parametrize("arch", [ARCHS[0], ARCHS[2]])
+def test_bio_scheme_and_depth_zero(arch):
+    nlp, _ = train_nlp(arch, n_iter=120, tag_scheme="BIO", depth=0)
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    assert ner.tags[:3] == ["O", "B-LOC", "I-LOC"]
+    assert _ents(nlp(TRAIN_DATA[3][0])) == TRAIN_DATA[3][1]
+
+
+def test_missing_gold_tags_are_masked():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
+    doc = nlp.make_doc("Anna lives in Paris")
+    ref = Doc(nlp.vocab, words=["Anna", "lives", "in", "Paris"], ents=["B-PER", None, None, "B-LOC"])
+    eg = Example(doc, ref)
+    nlp.initialize(lambda: [eg])
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    gold = ner._gold_tag_ids([eg])[0]
+    assert gold.tolist()[1:3] == [-1, -1]
+    scores = ner.model.predict([doc])
+    _, d_scores = ner.get_loss([eg], scores)
+    # Missing tags constrain nothing locally, but the gradient still flows
+    # through the chain to known neighbours; no gold tag is invented for them.
+    assert d_scores[0].shape == scores[0].shape
+    assert numpy.isfinite(d_scores[0]).all()
+
+
+def test_labels_from_initialize_and_unknown_gold_label():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
+    examples = make_examples(nlp)
+    nlp.initialize(lambda: examples)
+    assert nlp.get_pipe("bilstm_crf_ner").labels == ("LOC", "PERSON")
+    nlp2 = spacy.blank("en")
+    ner = nlp2.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
+    ner.initialize(lambda: make_examples(nlp2), nlp=nlp2, labels=["LOC"])
+    assert ner.labels == ("LOC",)
+    with pytest.raises(ValueError, match="PERSON"):
+        nlp2.update(make_examples(nlp2), sgd=None)
+
+
+def test_initialize_without_entities_fails_clearly():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("bilstm_crf_ner")
+    examples = [Example.from_dict(nlp.make_doc("no entities here"), {"entities": []})]
+    with pytest.raises(ValueError, match="no labels"):
+        nlp.initialize(lambda: examples)
+
+
+def test_add_label_after_initialize_is_refused(trained):
+    _, nlp, _ = trained
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    assert ner.add_label("LOC") == 0
+    with pytest.raises(ValueError, match="E004"):
+        ner.add_label("NEW")
+
+
+def test_pickles(trained):
+    _, nlp, _ = trained
+    ner2 = pickle.loads(pickle.dumps(nlp.get_pipe("bilstm_crf_ner")))
+    assert ner2.labels == nlp.get_pipe("bilstm_crf_ner").labels
+
+
+@pytest.mark.slow
+def test_n_process_2_matches_one_process(tmp_path):
+    nlp, _ = train_nlp(ARCHS[2], n_iter=60)
+    texts = TEXTS * 8
+    single = [_ents(doc) for doc in nlp.pipe(texts)]
+    multi = [_ents(doc) for doc in nlp.pipe(texts, n_process=2, batch_size=4)]
+    assert multi == single
