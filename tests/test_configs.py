@@ -1,0 +1,116 @@
+"""Every shipped config fills, validates and trains; bad values are rejected."""
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.cli.debug_config import debug_config
+from spacy.cli.init_config import fill_config
+from spacy.cli.train import train
+from spacy.tokens import DocBin
+from thinc.api import Config, ConfigValidationError
+
+from conftest import TRAIN_DATA
+
+CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("bilstm*.cfg"))
+SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patience": 0}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus")
+    nlp = spacy.blank("en")
+    db = DocBin()
+    for text, ents in TRAIN_DATA:
+        doc = nlp.make_doc(text)
+        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
+        db.add(doc)
+    db.to_disk(path / "train.spacy")
+    db.to_disk(path / "dev.spacy")
+    return {"paths.train": str(path / "train.spacy"), "paths.dev": str(path / "dev.spacy")}
+
+
+def test_configs_are_shipped():
+    names = {p.name for p in CONFIGS}
+    assert {"bilstm.cfg", "bilstm_lstm.cfg", "bilstm_crf.cfg"} <= names
+
+
+@pytest.mark.parametrize("config_path", CONFIGS, ids=lambda p: p.name)
+def test_config_fills_and_debugs(config_path, corpus, tmp_path):
+    filled_path = tmp_path / "filled.cfg"
+    fill_config(filled_path, config_path, silent=True)
+    # fill-config adds nothing: the shipped config is already complete.
+    assert Config().from_disk(filled_path) == Config().from_disk(config_path)
+    debug_config(config_path, overrides=corpus)
+
+
+@pytest.mark.parametrize("config_path", CONFIGS, ids=lambda p: p.name)
+def test_config_trains_and_loads(config_path, corpus, tmp_path):
+    overrides = dict(corpus, **SHORT)
+    overrides["components.bilstm_crf_ner.model.width"] = 16
+    train(config_path, tmp_path, overrides=overrides)
+    nlp = spacy.load(tmp_path / "model-last")
+    assert nlp.pipe_names == ["bilstm_crf_ner"]
+    assert nlp.get_pipe("bilstm_crf_ner").labels == ("LOC", "PERSON")
+
+
+def test_wrong_type_raises_config_validation_error(corpus):
+    config = spacy.util.load_config(CONFIGS[0], overrides=dict(corpus))
+    config["components"]["bilstm_crf_ner"]["model"]["width"] = "wide"
+    with pytest.raises(ConfigValidationError):
+        spacy.util.load_model_from_config(config, auto_fill=True)
+    config = spacy.util.load_config(CONFIGS[0], overrides=dict(corpus))
+    config["components"]["bilstm_crf_ner"]["tag_scheme"] = "IOBES"
+    with pytest.raises(ConfigValidationError):
+        spacy.util.load_model_from_config(config, auto_fill=True)
+
+
+LISTENER = """
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "spacy.Tok2Vec.v2"
+
+[components.tok2vec.model.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = 32
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [500, 100, 100, 100]
+include_static_vectors = false
+
+[components.tok2vec.model.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = 32
+depth = 1
+window_size = 1
+maxout_pieces = 2
+
+[components.bilstm_crf_ner]
+
+[components.bilstm_crf_ner.model]
+
+[components.bilstm_crf_ner.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = 32
+upstream = "tok2vec"
+"""
+
+
+def test_listener_config_trains(corpus, tmp_path):
+    base = Config().from_disk(CONFIGS[0].parent / "bilstm_crf.cfg", interpolate=False)
+    config = base.merge(Config().from_str(LISTENER))
+    config["nlp"]["pipeline"] = ["tok2vec", "bilstm_crf_ner"]
+    assert "rows" not in config["components"]["bilstm_crf_ner"]["model"]["tok2vec"]
+    config_path = tmp_path / "listener.cfg"
+    config.to_disk(config_path)
+    overrides = dict(corpus, **SHORT)
+    overrides["training.max_steps"] = 60
+    overrides["training.eval_frequency"] = 20
+    overrides["components.bilstm_crf_ner.model.width"] = 16
+    train(config_path, tmp_path / "out", overrides=overrides)
+    nlp = spacy.load(tmp_path / "out" / "model-last")
+    assert nlp.pipe_names == ["tok2vec", "bilstm_crf_ner"]
+    doc = nlp(TRAIN_DATA[0][0])
+    assert doc.has_annotation("ENT_IOB")
