@@ -11,3 +11,12 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+
+@app.callback()
+def main() -> None:
+    """spacy-bilstm-crf command-line tools."""
+
+
+# Commands register on import; keep these imports at the bottom.
+from . import convert  # noqa: E402,F401

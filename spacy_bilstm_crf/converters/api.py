@@ -1,0 +1,71 @@
+"""One entry point for all formats: read, build Docs, write `.spacy` file(s)."""
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from .common import LineProgress, PathLike, Summary, write_docbins
+from .conll import conll_to_docs
+from .csv_gmb import csv_to_docs
+from .pubtator import pubtator_to_docs
+from .split import SplitSpec, parse_split
+from .tsv import tsv_to_docs
+
+FORMATS = ("csv", "conll", "tsv", "pubtator")
+DEFAULT_ENCODINGS = {"csv": "cp1252", "conll": "utf-8", "tsv": "utf-8", "pubtator": "utf-8"}
+
+
+def convert_file(
+    input_path: PathLike,
+    output_path: PathLike,
+    *,
+    format: str,
+    n_sents: int = 10,
+    scheme: str = "auto",
+    label_map: Optional[Dict[str, str]] = None,
+    encoding: Optional[str] = None,
+    split: Optional[str] = None,
+    split_names: Optional[Sequence[str]] = None,
+    progress: bool = False,
+) -> Summary:
+    """Convert `input_path` to a DocBin at `output_path` and return the report.
+
+    With `split` (csv only), `output_path` is a directory that receives one
+    `<name>.spacy` per part. Raises ConversionError on bad input, before any
+    output file exists.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"Unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+    if split is not None and format != "csv":
+        raise ValueError("--split is only supported for the csv format")
+    input_path, output_path = Path(input_path), Path(output_path)
+    encoding = encoding or DEFAULT_ENCODINGS[format]
+    tick: Optional[Callable[[int], None]] = (
+        LineProgress(input_path.name) if progress else None
+    )
+    vocab = Vocab()
+    common = dict(label_map=label_map, encoding=encoding, progress=tick)
+    outputs: Dict[Path, List[Doc]]
+    if format == "csv":
+        spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
+        parts, summary = csv_to_docs(
+            input_path, vocab=vocab, scheme=scheme, n_sents=n_sents, split=spec,
+            names=split_names, **common,
+        )
+        if spec is None:
+            outputs = {output_path: parts[""]}
+        else:
+            outputs = {output_path / f"{name}.spacy": docs for name, docs in parts.items()}
+            for name, part in summary.parts.items():
+                part.output = str(output_path / f"{name}.spacy")
+    elif format == "pubtator":
+        docs, summary = pubtator_to_docs(input_path, **common)
+        outputs = {output_path: docs}
+    else:
+        reader = conll_to_docs if format == "conll" else tsv_to_docs
+        docs, summary = reader(input_path, vocab=vocab, scheme=scheme, n_sents=n_sents, **common)
+        outputs = {output_path: docs}
+    write_docbins(outputs)
+    summary.output = str(output_path)
+    return summary
