@@ -36,3 +36,13 @@ def read_tag_column(path: Path, sep: str, encoding: str = "utf-8"):
     if current:
         sentences.append(current)
     return sentences
+
+
+@pytest.fixture(scope="session")
+def tag_column():
+    return read_tag_column
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
