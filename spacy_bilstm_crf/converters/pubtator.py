@@ -118,14 +118,16 @@ def set_sentences(nlp: Language, doc: Doc, title_len: int) -> Doc:
 
 
 def choose_entities(
-    doc: Doc, abstract: Abstract, summary: Summary, label_map: Dict[str, str]
+    path: Path, doc: Doc, abstract: Abstract, summary: Summary, label_map: Dict[str, str]
 ) -> List[Span]:
+    """Token-aligned entities: widened mentions noted, overlaps resolved by
+    keeping the longest (then earliest, then first listed), drops noted."""
     spans: List[Tuple[Span, Mention]] = []
     for m in abstract.mentions:
         label = label_map.get(m.label, m.label)
         span = doc.char_span(m.start, m.end, label=label, alignment_mode="expand")
         if span is None:
-            raise ConversionError(path_of(summary), m.line, f"mention {m.text!r} covers no token")
+            raise ConversionError(path, m.line, f"mention {m.text!r} covers no token")
         if span.start_char != m.start or span.end_char != m.end:
             summary.widened.append(
                 MentionNote(abstract.pmid, m.start, m.end, m.text, label, m.line,
@@ -150,10 +152,6 @@ def choose_entities(
             taken[t] = (span, m)
         kept.append(span)
     return sorted(kept, key=lambda s: s.start)
-
-
-def path_of(summary: Summary) -> str:
-    return summary.input
 
 
 def pubtator_to_docs(
@@ -184,7 +182,7 @@ def pubtator_to_docs(
         for m in abstract.mentions:
             mentions[m.label] = mentions.get(m.label, 0) + 1
         doc = set_sentences(nlp, nlp.make_doc(full), len(abstract.title))
-        doc.set_ents(choose_entities(doc, abstract, summary, label_map or {}))
+        doc.set_ents(choose_entities(path, doc, abstract, summary, label_map or {}))
         docs.append(doc)
         if progress is not None:
             progress(abstract.line)

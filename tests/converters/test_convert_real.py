@@ -7,7 +7,6 @@ from spacy_bilstm_crf.converters import (
     conll_to_docs, convert_file, csv_to_docs, docs_to_iob2_tags, pubtator_to_docs, read_docbin,
     tsv_to_docs,
 )
-from spacy_bilstm_crf.converters.iob import to_iob2
 
 CONLL = {
     "train.txt": (946, 14041, 203621, {"LOC": 7140, "MISC": 3438, "ORG": 6321, "PER": 6600}),
