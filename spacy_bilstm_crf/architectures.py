@@ -5,6 +5,10 @@ data: spaCy rebuilds the model from the config before it loads weights. What
 depends on the data lives in thinc layers whose dims thinc saves: the `Linear`
 from the tok2vec width to the LSTM width (nI inferred), and the output layer
 and CRF parameters (nO set from the component's labels).
+
+With `sentence_level = true` the LSTM and the head run over each sentence of a
+doc that has sentence boundaries (see `layers.sentences`); the component then
+computes the loss and decodes per sentence too.
 """
 from typing import List, Optional
 
@@ -17,6 +21,7 @@ from .errors import Errors
 from .layers.crf import CRFTransitions
 from .layers.dropout import ListDropout
 from .layers.packed_lstm import PackedLSTM
+from .layers.sentences import with_sentences
 
 
 def _check(arch: str, name: str, value: float, ok: bool, expected: str) -> None:
@@ -49,13 +54,17 @@ def _encoder_or_none(arch, width, depth, dropout, spatial_dropout) -> Optional[M
 
 
 def _assemble(name: str, head: str, tok2vec: Model, layers: List[Model], output: Model,
-              crf: Optional[Model] = None) -> Model[List[Doc], List[Floats2d]]:
-    parts = [tok2vec] + [layer for layer in layers if layer is not None] + [with_array(output)]
+              crf: Optional[Model] = None, *, sentence_level: bool) -> Model[List[Doc], List[Floats2d]]:
+    parts = [layer for layer in layers if layer is not None] + [with_array(output)]
     if crf is not None:
         parts.append(crf)
-    model = chain(*parts)
+    if sentence_level:
+        model = with_sentences(tok2vec, chain(*parts) if len(parts) > 1 else parts[0])
+    else:
+        model = chain(tok2vec, *parts)
     model.name = name
     model.attrs["head"] = head
+    model.attrs["sentence_level"] = sentence_level
     model.set_ref("tok2vec", tok2vec)
     model.set_ref("output", output)
     if crf is not None:
@@ -71,12 +80,14 @@ def build_bilstm_tagger(
     depth: int,
     dropout: float,
     spatial_dropout: float,
+    sentence_level: bool = True,
     nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """tok2vec -> BiLSTM -> per-token softmax over tags (probabilities out)."""
     arch = "spacy-bilstm-crf.BiLSTMTagger.v1"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], Softmax_v2(nO=nO))
+    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], Softmax_v2(nO=nO),
+                     sentence_level=sentence_level)
 
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v1")
@@ -88,6 +99,7 @@ def build_bilstm_lstm_tagger(
     lstm_width: int,
     dropout: float,
     spatial_dropout: float,
+    sentence_level: bool = True,
     nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """tok2vec -> BiLSTM -> unidirectional LSTM -> per-token softmax: the
@@ -98,7 +110,8 @@ def build_bilstm_lstm_tagger(
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
     layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
-    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, Softmax_v2(nO=nO))
+    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, Softmax_v2(nO=nO),
+                     sentence_level=sentence_level)
 
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v1")
@@ -109,6 +122,7 @@ def build_bilstm_crf_tagger(
     depth: int,
     dropout: float,
     spatial_dropout: float,
+    sentence_level: bool = True,
     nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF.
@@ -118,4 +132,5 @@ def build_bilstm_crf_tagger(
     """
     arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO))
+    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=sentence_level)

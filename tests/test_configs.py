@@ -9,7 +9,7 @@ from spacy.cli.train import train
 from spacy.tokens import DocBin
 from thinc.api import Config, ConfigValidationError
 
-from conftest import TRAIN_DATA
+from ner_helpers import TRAIN_DATA
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("bilstm*.cfg"))
 SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patience": 0}
@@ -49,7 +49,7 @@ def test_config_trains_and_loads(config_path, corpus, tmp_path):
     overrides["components.bilstm_crf_ner.model.width"] = 16
     train(config_path, tmp_path, overrides=overrides)
     nlp = spacy.load(tmp_path / "model-last")
-    assert nlp.pipe_names == ["bilstm_crf_ner"]
+    assert nlp.pipe_names == ["sentencizer", "bilstm_crf_ner"]
     assert nlp.get_pipe("bilstm_crf_ner").labels == ("LOC", "PERSON")
 
 
@@ -101,7 +101,7 @@ upstream = "tok2vec"
 def test_listener_config_trains(corpus, tmp_path):
     base = Config().from_disk(CONFIGS[0].parent / "bilstm_crf.cfg", interpolate=False)
     config = base.merge(Config().from_str(LISTENER))
-    config["nlp"]["pipeline"] = ["tok2vec", "bilstm_crf_ner"]
+    config["nlp"]["pipeline"] = ["sentencizer", "tok2vec", "bilstm_crf_ner"]
     assert "rows" not in config["components"]["bilstm_crf_ner"]["model"]["tok2vec"]
     config_path = tmp_path / "listener.cfg"
     config.to_disk(config_path)
@@ -111,6 +111,6 @@ def test_listener_config_trains(corpus, tmp_path):
     overrides["components.bilstm_crf_ner.model.width"] = 16
     train(config_path, tmp_path / "out", overrides=overrides)
     nlp = spacy.load(tmp_path / "out" / "model-last")
-    assert nlp.pipe_names == ["tok2vec", "bilstm_crf_ner"]
+    assert nlp.pipe_names == ["sentencizer", "tok2vec", "bilstm_crf_ner"]
     doc = nlp(TRAIN_DATA[0][0])
     assert doc.has_annotation("ENT_IOB")

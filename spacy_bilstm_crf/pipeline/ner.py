@@ -22,6 +22,7 @@ from thinc.types import Floats2d, Ints1d
 
 from ..decoding import Constraints, decode
 from ..errors import Errors
+from ..layers.sentences import join_rows, sentence_lengths, split_rows
 from ..losses import crf_loss, softmax_loss
 from ..tags import allowed_transitions, biluo_to_scheme, check_scheme, get_tags, tag_ids_to_spans
 
@@ -140,7 +141,18 @@ class BiLSTMCRFNER(TrainablePipe):
         if not any(len(doc) for doc in docs):
             return [numpy.zeros((0,), dtype="int32") for _ in docs]
         scores = self.model.predict(docs)
-        return decode(self.model, scores, self.constraints)
+        segments = self._segments(docs)
+        if segments is None:
+            return decode(self.model, scores, self.constraints)
+        tag_ids = decode(self.model, split_rows(scores, segments), self.constraints)
+        return join_rows(self.model.ops, tag_ids, segments)
+
+    def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
+        """Sentence lengths per doc when the model works per sentence: the
+        CRF's likelihood and decoding then run per sentence too."""
+        if not self.model.attrs.get("sentence_level"):
+            return None
+        return [sentence_lengths(doc) for doc in docs]
 
     def set_annotations(self, docs: Iterable[Doc], tag_ids: List[Ints1d]) -> None:
         tags = self.tags
@@ -181,9 +193,16 @@ class BiLSTMCRFNER(TrainablePipe):
         examples = list(examples)
         validate_examples(examples, "BiLSTMCRFNER.get_loss")
         gold = self._gold_tag_ids(examples)
+        segments = self._segments([eg.predicted for eg in examples])
+        if segments is not None:
+            scores, gold = split_rows(scores, segments), split_rows(gold, segments)
         if self.model.attrs["head"] == "crf":
-            return crf_loss(self.model, scores, gold, self.constraints)
-        return softmax_loss(self.model, scores, gold)
+            loss, d_scores = crf_loss(self.model, scores, gold, self.constraints)
+        else:
+            loss, d_scores = softmax_loss(self.model, scores, gold)
+        if segments is not None:
+            d_scores = join_rows(self.model.ops, d_scores, segments)
+        return loss, d_scores
 
     def _gold_tag_ids(self, examples: List[Example]) -> List[Ints1d]:
         """Aligned gold tags as ids; -1 where the gold tag is missing."""

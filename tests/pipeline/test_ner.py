@@ -8,7 +8,7 @@ from spacy import displacy
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from conftest import ARCHS, TRAIN_DATA, make_examples, train_nlp
+from ner_helpers import ARCHS, TRAIN_DATA, make_examples, train_nlp
 
 TEXTS = [text for text, _ in TRAIN_DATA]
 
@@ -84,6 +84,33 @@ def test_bio_scheme_and_depth_zero(arch):
     ner = nlp.get_pipe("bilstm_crf_ner")
     assert ner.tags[:3] == ["O", "B-LOC", "I-LOC"]
     assert _ents(nlp(TRAIN_DATA[3][0])) == TRAIN_DATA[3][1]
+
+
+def test_sentence_level_model_tags_each_sentence_on_its_own(trained):
+    """With sentence boundaries, the LSTM and the CRF see one sentence at a
+    time: a sentence's scores do not depend on its neighbours."""
+    _, nlp, _ = trained
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    assert ner.model.attrs["sentence_level"]
+    words = ["Shaka", "Khan", "lives", "in", "Berlin", ".", "I", "like", "London", "."]
+    split = Doc(nlp.vocab, words=words, sent_starts=[True] + [False] * 5 + [True] + [False] * 3)
+    whole = Doc(nlp.vocab, words=words)
+    first = Doc(nlp.vocab, words=words[:6])
+    second = Doc(nlp.vocab, words=words[6:])
+    s_split = ner.model.predict([split])[0]
+    s_first = ner.model.predict([first])[0]
+    s_whole = ner.model.predict([whole])[0]
+    # The tok2vec (a window-free hash embedding here) sees the same tokens, so
+    # the first sentence's scores match it alone; the whole doc's do not.
+    numpy.testing.assert_allclose(s_split[:6], s_first, atol=1e-5)
+    assert not numpy.allclose(s_whole[:6], s_first, rtol=1e-3, atol=0)
+    ids = ner.predict([split])[0]
+    assert ids.tolist() == ner.predict([first])[0].tolist() + ner.predict([second])[0].tolist()
+    # The loss runs per sentence as well: gradients exist for every token.
+    eg = Example(split, Doc(nlp.vocab, words=words, ents=["B-PERSON", "I-PERSON", "O", "O",
+                                                        "B-LOC", "O", "O", "O", "B-LOC", "O"]))
+    loss, d_scores = ner.get_loss([eg], [s_split])
+    assert loss > 0 and d_scores[0].shape == s_split.shape
 
 
 def test_missing_gold_tags_are_masked():

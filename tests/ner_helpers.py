@@ -1,0 +1,63 @@
+"""Test helpers: a toy NER set, tiny configs for each architecture, a trainer."""
+from typing import Dict
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example
+from thinc.api import Adam
+
+ARCHS = [
+    "spacy-bilstm-crf.BiLSTMTagger.v1",
+    "spacy-bilstm-crf.BiLSTMLSTMTagger.v1",
+    "spacy-bilstm-crf.BiLSTMCRFTagger.v1",
+]
+
+TRAIN_DATA = [
+    ("Who is Shaka Khan?", [(7, 17, "PERSON")]),
+    ("I like London and Berlin.", [(7, 13, "LOC"), (18, 24, "LOC")]),
+    ("I like Berlin and London today.", [(7, 13, "LOC"), (18, 24, "LOC")]),
+    ("Shaka Khan lives in Berlin.", [(0, 10, "PERSON"), (20, 26, "LOC")]),
+    ("Zoë Müller visited Zürich.", [(0, 10, "PERSON"), (19, 25, "LOC")]),
+]
+
+
+def tiny_model_config(arch: str, width: int = 32, depth: int = 1) -> Dict:
+    model = {
+        "@architectures": arch,
+        "width": width,
+        "depth": depth,
+        "dropout": 0.0,
+        "spatial_dropout": 0.0,
+        "tok2vec": {
+            "@architectures": "spacy.MultiHashEmbed.v2",
+            "width": 32,
+            "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+            "rows": [500, 100, 100, 100],
+            "include_static_vectors": False,
+        },
+    }
+    if arch == "spacy-bilstm-crf.BiLSTMLSTMTagger.v1":
+        model["lstm_width"] = width
+    return {"model": model}
+
+
+def make_examples(nlp: Language, data=TRAIN_DATA):
+    return [Example.from_dict(nlp.make_doc(text), {"entities": ents}) for text, ents in data]
+
+
+def train_nlp(arch: str, n_iter: int = 80, tag_scheme: str = "BILUO", data=TRAIN_DATA, **kwargs):
+    """A blank English pipeline with a trained `bilstm_crf_ner` and its losses."""
+    spacy.util.fix_random_seed(0)
+    nlp = spacy.blank("en")
+    config = tiny_model_config(arch, **kwargs)
+    config["tag_scheme"] = tag_scheme
+    nlp.add_pipe("bilstm_crf_ner", config=config)
+    examples = make_examples(nlp, data)
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)
+    history = []
+    for _ in range(n_iter):
+        losses: Dict[str, float] = {}
+        nlp.update(examples, sgd=optimizer, losses=losses)
+        history.append(losses["bilstm_crf_ner"])
+    return nlp, history
