@@ -151,3 +151,91 @@ def viterbi_decode(
         current = back if t < min_len else torch.where(on[t], back, current)
         path[t - 1] = current
     return path.t(), best_score
+
+
+def _logsumexp0(x: torch.Tensor) -> torch.Tensor:
+    """logsumexp over the outermost axis (an element-wise reduction: fast on CPU)."""
+    peak = x.amax(dim=0)
+    return peak + (x - peak).exp().sum(dim=0).log()
+
+
+def forward_backward(
+    emissions: torch.Tensor,
+    lengths: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Forward and backward log-potentials, time-major: alpha, beta (T, K, B)
+    and log Z (B,).
+
+    alpha[t, k, b]: log-sum of the scores of all prefixes of sequence b that
+    end in tag k at t (emission at t included); beta[t, k, b]: log-sum of all
+    suffixes after t given tag k at t (end score included). Positions past a
+    sequence's end hold values that are never read.
+    """
+    batch, max_len, n_tags = emissions.shape
+    em = emissions.permute(1, 2, 0).contiguous()  # (T, K, B)
+    on = torch.arange(max_len, device=lengths.device)[:, None] < lengths[None, :]
+    alpha = torch.empty_like(em)
+    beta = torch.empty_like(em)
+    trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
+    trans_t = transitions.t().unsqueeze(2)  # (K_to, K_from, 1)
+    alpha[0] = start.unsqueeze(1) + em[0]
+    for t in range(1, max_len):
+        step = _logsumexp0(alpha[t - 1].unsqueeze(1) + trans) + em[t]
+        alpha[t] = torch.where(on[t], step, alpha[t - 1])
+    log_z = torch.logsumexp(alpha[max_len - 1] + end.unsqueeze(1), dim=0)
+    end_col = end.unsqueeze(1).expand(n_tags, batch)
+    beta[max_len - 1] = end_col
+    for t in range(max_len - 2, -1, -1):
+        step = _logsumexp0(trans_t + (em[t + 1] + beta[t + 1]).unsqueeze(1))
+        # Where t is a sequence's last position, only the end score follows.
+        beta[t] = torch.where(on[t + 1], step, end_col)
+    return alpha, beta, log_z
+
+
+def span_log_probs(
+    emissions: torch.Tensor,
+    lengths: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+    paths: torch.Tensor,
+    spans: torch.Tensor,
+    continuation: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    """Log-probability, under the CRF, of each labelled span of a decoded path.
+
+    paths: (B, T) decoded tag ids; spans: (N, 3) rows (sequence, start, end)
+    whose tags on `paths` form one entity. The probability is the sum over
+    every whole-sequence labelling that contains that entity: the tags of the
+    span as decoded, and (where the scheme lets an entity continue, BIO) a next
+    tag that does not continue it. continuation: (K,) the tag that would
+    continue an entity ending in each tag, -1 where none can (BILUO: all -1).
+    """
+    if spans.shape[0] == 0:
+        return emissions.new_zeros((0,))
+    alpha, beta, log_z = forward_backward(emissions, lengths, transitions, start, end)
+    em = emissions.permute(1, 0, 2)  # (T, B, K)
+    path_t = paths.t()  # (T, B)
+    seq, first, stop = spans[:, 0], spans[:, 1], spans[:, 2]
+    last = stop - 1
+    # Score of the path's own steps, cumulated: cum[t] = sum_{u<=t} trans + em at u>=1.
+    step = transitions[path_t[:-1], path_t[1:]] + em[1:].gather(2, path_t[1:].unsqueeze(2)).squeeze(2)
+    cum = torch.cat([step.new_zeros((1, step.shape[1])), step.cumsum(dim=0)], dim=0)  # (T, B)
+    inner = cum[last, seq] - cum[first, seq]
+    head = alpha[first, paths[seq, first], seq]
+    tail = beta[last, paths[seq, last], seq]
+    if continuation is not None:
+        cont = continuation[paths[seq, last]]
+        has_next = (stop < lengths[seq]) & (cont >= 0)
+        if bool(has_next.any()):
+            rows = has_next.nonzero().squeeze(1)
+            s, nxt, tag = seq[rows], stop[rows], paths[seq[rows], last[rows]]
+            # Every next tag but the continuing one.
+            scores = transitions[tag] + em[nxt, s] + beta[nxt, :, s]  # (R, K)
+            scores[torch.arange(rows.shape[0]), cont[rows]] = PENALTY
+            tail = tail.clone()
+            tail[rows] = torch.logsumexp(scores, dim=1)
+    return head + inner + tail - log_z[seq]

@@ -5,15 +5,16 @@ transitions, the softmax heads with log-probabilities and zero transitions, so
 their output is the most probable *valid* sequence (argmax repaired by the
 scheme's constraints) rather than a per-token argmax that may be invalid.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
 import torch
 from thinc.api import Model, xp2torch
-from thinc.types import Floats2d, Ints1d
+from thinc.types import Floats1d, Floats2d, Ints1d
 
-from .crf import apply_constraints, lengths_to_mask, viterbi_decode
+from .crf import apply_constraints, lengths_to_mask, span_log_probs, viterbi_decode
 from .layers.crf import get_crf_params
+from .tags import continuation_ids, tag_ids_to_offsets
 
 Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -44,14 +45,36 @@ def transition_scores(
     return leaves, apply_constraints(*leaves, constraints)
 
 
+class Decoded(NamedTuple):
+    """What `predict` hands to `set_annotations`: tag ids per doc and, when
+    asked for, the probability of each decoded entity (in entity order)."""
+
+    tag_ids: List[Ints1d]
+    entity_scores: Optional[List[Floats1d]]
+
+
 def decode(
-    model: Model, scores: List[Floats2d], constraints: Optional[Constraints]
-) -> List[Ints1d]:
-    """Best valid tag ids per doc (empty arrays for empty docs)."""
+    model: Model,
+    scores: List[Floats2d],
+    constraints: Optional[Constraints],
+    *,
+    entity_scores: Optional[Tuple[Sequence[str], str]] = None,
+) -> Decoded:
+    """Best valid tag ids per sequence (empty arrays for empty ones).
+
+    entity_scores: (tags, scheme) to also compute each decoded entity's
+    probability: for the CRF the exact marginal probability of that labelled
+    span; for the softmax heads the same computation on log-probabilities
+    with no learned transitions (the tokens treated as independent, under the
+    scheme's constraints), an approximation.
+    """
     output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
+    probs: Optional[List[Floats1d]] = None
+    if entity_scores is not None:
+        probs = [numpy.zeros((0,), dtype="float32") for _ in scores]
     nonempty = [i for i, s in enumerate(scores) if len(s)]
     if not nonempty:
-        return output
+        return Decoded(output, probs)
     with torch.inference_mode():
         _, padded, lengths, _ = pad_scores(model.ops, [scores[i] for i in nonempty])
         if model.attrs["head"] == "softmax":
@@ -59,6 +82,20 @@ def decode(
         _, (trans, start, end) = transition_scores(model, padded.shape[2], constraints)
         paths, _ = viterbi_decode(padded, lengths, trans, start, end)
         paths_np = paths.numpy().astype("int32")
-    for row, i in enumerate(nonempty):
-        output[i] = paths_np[row, : len(scores[i])]
-    return output
+        for row, i in enumerate(nonempty):
+            output[i] = paths_np[row, : len(scores[i])]
+        if probs is not None:
+            tags, scheme = entity_scores
+            spans = [
+                (row, s, e)
+                for row, i in enumerate(nonempty)
+                for s, e, _ in tag_ids_to_offsets(output[i], tags, scheme)
+            ]
+            span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
+            continuation = torch.from_numpy(continuation_ids(tags, scheme))
+            log_p = span_log_probs(padded, lengths, trans, start, end, paths, span_t, continuation)
+            flat = log_p.exp().clamp(max=1.0).numpy().astype("float32")
+            rows = span_t[:, 0].numpy()
+            for row, i in enumerate(nonempty):
+                probs[i] = flat[rows == row]
+    return Decoded(output, probs)

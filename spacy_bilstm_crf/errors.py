@@ -27,6 +27,11 @@ class Errors(str, Enum):
     E006 = (
         "Architecture '{arch}' got {arg}={value}, expected {expected}."
     )
+    E007 = "threshold must be in [0, 1], got {threshold}."
+    E008 = (
+        "'{name}' has a threshold but no spans_key: the threshold needs the "
+        "entity probabilities, which are computed only when spans_key is set."
+    )
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

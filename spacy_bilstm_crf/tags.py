@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 from spacy.tokens import Doc, Span
-from spacy.training import biluo_tags_to_spans, iob_to_biluo
+from spacy.training import iob_to_biluo
 
 from .errors import Errors
 
@@ -78,14 +78,43 @@ def biluo_to_scheme(tags: Sequence[Optional[str]], scheme: str) -> List[Optional
     return out
 
 
+def tag_ids_to_offsets(
+    tag_ids: Sequence[int], tags: Sequence[str], scheme: str
+) -> List[Tuple[int, int, str]]:
+    """(start, end, label) token offsets of the entities of a valid sequence."""
+    strings = [tags[int(i)] for i in tag_ids]
+    if scheme == "BIO":
+        strings = iob_to_biluo(strings)
+    offsets = []
+    start = 0
+    for i, tag in enumerate(strings):
+        prefix = tag[0]
+        if prefix == "U":
+            offsets.append((i, i + 1, tag[2:]))
+        elif prefix == "B":
+            start = i
+        elif prefix == "L":
+            offsets.append((start, i + 1, tag[2:]))
+    return offsets
+
+
 def tag_ids_to_spans(
     doc: Doc, tag_ids: Sequence[int], tags: Sequence[str], scheme: str
 ) -> List[Span]:
     """Entity spans of a valid decoded tag sequence."""
-    strings = [tags[int(i)] for i in tag_ids]
-    if scheme == "BIO":
-        strings = iob_to_biluo(strings)
-    return biluo_tags_to_spans(doc, strings)
+    return [Span(doc, s, e, label=label) for s, e, label in tag_ids_to_offsets(tag_ids, tags, scheme)]
+
+
+def continuation_ids(tags: Sequence[str], scheme: str) -> numpy.ndarray:
+    """For each tag, the tag that would extend an entity ending there (BIO:
+    I-X after B-X or I-X), -1 where none can (every BILUO tag: L and U close)."""
+    index = tag_index(tags)
+    out = numpy.full((len(tags),), -1, dtype="int64")
+    if check_scheme(scheme) == "BIO":
+        for i, tag in enumerate(tags):
+            if tag != "O":
+                out[i] = index["I-" + tag[2:]]
+    return out
 
 
 def tag_index(tags: Sequence[str]) -> Dict[str, int]:

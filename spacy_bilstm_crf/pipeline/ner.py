@@ -13,14 +13,15 @@ import torch
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.pipeline.ner import ner_score
-from spacy.tokens import Doc
+from spacy.tokens import Doc, SpanGroup
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import registry
 from spacy.vocab import Vocab
+from pydantic import StrictStr
 from thinc.api import Config, Model, set_dropout_rate
 from thinc.types import Floats2d, Ints1d
 
-from ..decoding import Constraints, decode
+from ..decoding import Constraints, Decoded, decode
 from ..errors import Errors
 from ..layers.sentences import join_rows, sentence_lengths, split_rows
 from ..losses import crf_loss, softmax_loss
@@ -55,6 +56,8 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
     default_config={
         "model": DEFAULT_MODEL,
         "tag_scheme": "BILUO",
+        "spans_key": "ents_scored",
+        "threshold": 0.0,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -64,10 +67,21 @@ def make_bilstm_crf_ner(
     name: str,
     model: Model[List[Doc], List[Floats2d]],
     tag_scheme: Literal["BILUO", "BIO"],
+    spans_key: Optional[StrictStr],
+    threshold: float,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
-    """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides)."""
-    return BiLSTMCRFNER(nlp.vocab, model, name, tag_scheme=tag_scheme, scorer=scorer)
+    """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
+
+    spans_key: where every decoded entity goes, with its probability in the
+        group's attrs["scores"]; null skips computing the probabilities.
+    threshold: entities less probable than this are left out of `doc.ents`
+        (they stay in the span group): precision for recall, no retraining.
+    """
+    return BiLSTMCRFNER(
+        nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
+        threshold=threshold, scorer=scorer,
+    )
 
 
 class BiLSTMCRFNER(TrainablePipe):
@@ -80,12 +94,22 @@ class BiLSTMCRFNER(TrainablePipe):
         name: str = "bilstm_crf_ner",
         *,
         tag_scheme: str = "BILUO",
+        spans_key: Optional[str] = "ents_scored",
+        threshold: float = 0.0,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(Errors.E007.format(threshold=threshold))
+        if threshold > 0.0 and spans_key is None:
+            raise ValueError(Errors.E008.format(name=name))
         self.vocab = vocab
         self.model = model
         self.name = name
         self.cfg: Dict = {"labels": [], "tag_scheme": check_scheme(tag_scheme)}
+        # Settings of use, not of the trained model: kept out of cfg so that
+        # a config override at load time (spacy.load(..., config=...)) wins.
+        self.spans_key = spans_key
+        self.threshold = threshold
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
         self._tags: List[str] = []
@@ -135,17 +159,24 @@ class BiLSTMCRFNER(TrainablePipe):
         self.vocab.strings.add(label)
         return 1
 
-    def predict(self, docs: Iterable[Doc]) -> List[Ints1d]:
-        """Best valid tag ids per doc. Does not modify the docs."""
+    def predict(self, docs: Iterable[Doc]) -> Decoded:
+        """Best valid tag ids per doc, and the entities' probabilities if a
+        `spans_key` is set. Does not modify the docs."""
         docs = list(docs)
+        with_scores = (self.tags, self.tag_scheme) if self.spans_key is not None else None
         if not any(len(doc) for doc in docs):
-            return [numpy.zeros((0,), dtype="int32") for _ in docs]
+            empty = [numpy.zeros((0,), dtype="int32") for _ in docs]
+            return Decoded(empty, [e.astype("float32") for e in empty] if with_scores else None)
         scores = self.model.predict(docs)
         segments = self._segments(docs)
         if segments is None:
-            return decode(self.model, scores, self.constraints)
-        tag_ids = decode(self.model, split_rows(scores, segments), self.constraints)
-        return join_rows(self.model.ops, tag_ids, segments)
+            return decode(self.model, scores, self.constraints, entity_scores=with_scores)
+        pieces = decode(self.model, split_rows(scores, segments), self.constraints, entity_scores=with_scores)
+        entity_scores = pieces.entity_scores
+        return Decoded(
+            join_rows(self.model.ops, pieces.tag_ids, segments),
+            None if entity_scores is None else join_rows(self.model.ops, entity_scores, segments),
+        )
 
     def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
         """Sentence lengths per doc when the model works per sentence: the
@@ -154,10 +185,17 @@ class BiLSTMCRFNER(TrainablePipe):
             return None
         return [sentence_lengths(doc) for doc in docs]
 
-    def set_annotations(self, docs: Iterable[Doc], tag_ids: List[Ints1d]) -> None:
+    def set_annotations(self, docs: Iterable[Doc], decoded: Decoded) -> None:
         tags = self.tags
-        for doc, ids in zip(docs, tag_ids):
+        docs = list(docs)
+        for i, (doc, ids) in enumerate(zip(docs, decoded.tag_ids)):
             spans = tag_ids_to_spans(doc, ids, tags, self.tag_scheme)
+            if decoded.entity_scores is not None and self.spans_key is not None:
+                scores = [float(p) for p in decoded.entity_scores[i]]
+                doc.spans[self.spans_key] = SpanGroup(
+                    doc, name=self.spans_key, spans=spans, attrs={"scores": scores}
+                )
+                spans = [span for span, p in zip(spans, scores) if p >= self.threshold]
             doc.set_ents(spans, default="outside")
 
     def update(

@@ -104,8 +104,9 @@ def test_sentence_level_model_tags_each_sentence_on_its_own(trained):
     # the first sentence's scores match it alone; the whole doc's do not.
     numpy.testing.assert_allclose(s_split[:6], s_first, atol=1e-5)
     assert not numpy.allclose(s_whole[:6], s_first, rtol=1e-3, atol=0)
-    ids = ner.predict([split])[0]
-    assert ids.tolist() == ner.predict([first])[0].tolist() + ner.predict([second])[0].tolist()
+    ids = ner.predict([split]).tag_ids[0]
+    expected = ner.predict([first]).tag_ids[0].tolist() + ner.predict([second]).tag_ids[0].tolist()
+    assert ids.tolist() == expected
     # The loss runs per sentence as well: gradients exist for every token.
     eg = Example(split, Doc(nlp.vocab, words=words, ents=["B-PERSON", "I-PERSON", "O", "O",
                                                         "B-LOC", "O", "O", "O", "B-LOC", "O"]))
