@@ -93,11 +93,12 @@ def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log
             break
         start = time.perf_counter()
         nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, annotates=annotating)
+        optimizer.step_schedules()  # as spaCy's training loop does: the lr schedule moves per step
         train_s += time.perf_counter() - start
         words += sum(len(eg.predicted) for eg in batch)
         step += 1
         if step % log_every == 0 or step == steps:
-            row = {"step": step, "epoch": epoch, "seconds": round(train_s, 1),
+            row = {"step": step, "epoch": epoch, "seconds": round(train_s, 1), "lr": float(optimizer.learn_rate),
                    "losses": {k: round(v, 2) for k, v in losses.items()}}
             history.append(row)
             msg.text(f"[{name}] {json.dumps(row)}")

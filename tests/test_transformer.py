@@ -2,9 +2,9 @@
 
 Everything runs offline: a fixture writes a 2-layer, 32-wide BertModel with its
 own word-level vocabulary to a temp dir, and the configs' model name is
-overridden to point at it. The shipped window (128 wordpieces + 2 special
-tokens) exceeds the tiny model's 128 positions, so the tests use a 64/48
-strided window.
+overridden to point at it. The shipped window (128 spaCy tokens: at least 128
+wordpieces + 2 special tokens) exceeds the tiny model's 128 positions, so the
+tests use a 64/48 strided window.
 """
 import shutil
 import subprocess
@@ -22,10 +22,13 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 from thinc.api import Adam, Config
 
-from ner_helpers import TRAIN_DATA
+# Hard imports, not importorskip: requirements.txt pins spacy-transformers and
+# transformers, and these checks must not turn into skipped tests.
+import spacy_transformers  # noqa: F401
+import torch
+from transformers import BertConfig, BertModel, BertTokenizerFast
 
-pytest.importorskip("spacy_transformers")
-transformers = pytest.importorskip("transformers")
+from ner_helpers import TRAIN_DATA
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CRF_CONFIG = CONFIG_DIR / "transformer_crf.cfg"
@@ -51,8 +54,6 @@ def offline():
 
 def write_tiny_bert(path: Path) -> Path:
     """A randomly initialised 2-layer BERT and a cased word-level tokenizer."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
     path.mkdir(parents=True, exist_ok=True)
     nlp = spacy.blank("en")
     words = sorted({t.text for text, _ in TRAIN_DATA for t in nlp.make_doc(text)})
@@ -64,8 +65,6 @@ def write_tiny_bert(path: Path) -> Path:
     tokenizer.save_pretrained(str(path))
     config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
-    import torch
-
     torch.manual_seed(0)
     BertModel(config).save_pretrained(str(path))
     return path
