@@ -1,0 +1,501 @@
+"""NER benchmark: our BiLSTM(-CRF) taggers against spaCy's built-in `ner`.
+
+One corpus and one model per `train` call; every run is trained with `spacy
+train` in a subprocess (so its peak memory is the child's maxrss), stopped
+cleanly after a wall-clock budget, then scored on dev with model-best.
+
+    python benchmarks/bench_ner.py train --corpus conll --model spacy_ner --max-minutes 20
+    python benchmarks/bench_ner.py train --corpus conll --model bilstm_crf --max-minutes 20
+    python benchmarks/bench_ner.py speed --corpus conll        # inference words/s, models alternately
+    python benchmarks/bench_ner.py report                      # -> docs/benchmarks_ner.md
+
+Work files (converted corpora, runs, JSON results) go under --work-dir
+(default /tmp/bench_ner_runs). A finished run is skipped unless --force.
+"""
+import datetime
+import json
+import os
+import platform
+import resource
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import typer
+from wasabi import msg
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+HOOKS = Path(__file__).resolve().parent / "bench_ner_hooks.py"
+DEFAULT_WORK = Path("/tmp/bench_ner_runs")
+
+CORPORA: Dict[str, Dict[str, Any]] = {
+    "conll": {"train": "conll2003/train.txt", "dev": "conll2003/dev.txt", "format": "conll"},
+    "gmb": {"train": "gmb/train.csv", "dev": "gmb/dev.csv", "format": "csv"},
+    "bc5cdr": {"train": "bc5cdr/train.tsv", "dev": "bc5cdr/devel.tsv", "format": "tsv"},
+}
+
+MODELS: Dict[str, Dict[str, Any]] = {
+    "spacy_ner": {"config": "configs/spacy_ner.cfg", "set": {}},
+    "bilstm": {"config": "configs/bilstm.cfg", "set": {}},
+    "bilstm_lstm": {"config": "configs/bilstm_lstm.cfg", "set": {}},
+    "bilstm_crf": {"config": "configs/bilstm_crf.cfg", "set": {}},
+    "bilstm_crf_oversample": {
+        "config": "configs/bilstm_crf.cfg",
+        "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1"},
+    },
+}
+
+# The same training settings for every model (all shipped configs agree on the
+# batcher, optimizer, dropout and eval_frequency; these pin the rest).
+COMMON_SET: Dict[str, Any] = {
+    "training.max_steps": 20000,
+    "training.patience": 3000,
+    "training.eval_frequency": 200,
+}
+
+# torch's intra-op pool defaults to one thread per core; on a shared 2-core
+# machine its OpenMP threads spin against other processes and our LSTM ran
+# 5-20x slower than with one thread. spaCy's ner runs single-threaded (blis), so
+# both models get one thread by default.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BENCH_NER_TORCH_THREADS")
+
+
+def _set_threads(threads: int) -> None:
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
+
+
+def _machine() -> Dict[str, Any]:
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpus": os.cpu_count(),
+        "mem_gib": round(mem_gib, 1),
+        "gpu": "none",
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def _versions() -> Dict[str, str]:
+    import spacy
+    import thinc
+    import torch
+
+    return {"spacy": spacy.__version__, "thinc": thinc.__version__, "torch": torch.__version__}
+
+
+def _git_state() -> Dict[str, Any]:
+    """The commit and the uncommitted package files: the runs use the working tree."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "dirty": git("status", "--short", "spacy_bilstm_crf", "configs").splitlines()}
+
+
+def _date() -> str:
+    return subprocess.run(["date"], capture_output=True, text=True).stdout.strip()
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _set_dotted(cfg: Dict[str, Any], key: str, value: Any) -> None:
+    """Set `a.b.c` in a nested config; a dict value replaces the whole block.
+    The last part may start with `@` (`corpora.train.@readers`)."""
+    parts = key.split(".")
+    node = cfg
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def corpus_paths(work: Path, corpus: str) -> Dict[str, Path]:
+    """Convert the corpus once with our converter CLI; cached as .spacy files."""
+    spec = CORPORA[corpus]
+    out_dir = work / "data"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for split in ("train", "dev"):
+        out = out_dir / f"{corpus}_{split}.spacy"
+        if not out.exists():
+            src = DATA / spec[split]
+            msg.info(f"Converting {src} -> {out}")
+            tmp = out.with_suffix(".tmp.spacy")
+            cmd = [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(src), str(tmp), "--format", spec["format"]]
+            subprocess.run(cmd, check=True, cwd=REPO)
+            tmp.rename(out)
+        paths[split] = out
+    return paths
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _read_log(path: Path) -> List[Dict[str, Any]]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            pass  # a line cut by a kill
+    return rows
+
+
+def evaluate_model(model_dir: Path, dev_path: Path) -> Dict[str, Any]:
+    import spacy
+    from spacy.training import Corpus
+
+    nlp = spacy.load(model_dir)
+    examples = list(Corpus(str(dev_path))(nlp))
+    start = time.perf_counter()
+    scores = nlp.evaluate(examples)
+    seconds = time.perf_counter() - start
+    return {
+        "ents_p": scores["ents_p"],
+        "ents_r": scores["ents_r"],
+        "ents_f": scores["ents_f"],
+        "ents_per_type": scores["ents_per_type"],
+        "eval_seconds": seconds,
+        "dev_words": sum(len(eg.reference) for eg in examples),
+    }
+
+
+@app.command("train")
+def train_cmd(
+    corpus: str = typer.Option(..., "--corpus", help="conll | gmb | bc5cdr"),
+    model: str = typer.Option(..., "--model", help=" | ".join(MODELS)),
+    max_minutes: float = typer.Option(20.0, "--max-minutes", help="Wall-clock budget for training (process start to stop)"),
+    work_dir: Path = typer.Option(DEFAULT_WORK, "--work-dir", help="Converted corpora, runs and results"),
+    name: str = typer.Option("", "--name", help="Run name suffix, for variants with --set"),
+    set_: List[str] = typer.Option([], "--set", help="Config override KEY=VALUE (VALUE parsed as JSON if it can be); repeatable"),
+    train_path: Optional[Path] = typer.Option(None, "--train-path", help="Use this .spacy/corpus instead of the converted corpus"),
+    dev_path: Optional[Path] = typer.Option(None, "--dev-path", help="Use this .spacy/corpus instead of the converted corpus"),
+    threads: int = typer.Option(1, "--threads", help="torch/OpenMP/BLAS threads in the training process (0: library defaults)"),
+    force: bool = typer.Option(False, "--force", help="Re-run a finished run"),
+) -> None:
+    """Train one model on one corpus within a wall-clock budget and score model-best on dev."""
+    from spacy import util
+
+    if corpus not in CORPORA and train_path is None:
+        msg.fail(f"Unknown corpus {corpus!r}", exits=1)
+    if model not in MODELS:
+        msg.fail(f"Unknown model {model!r}; choose from {', '.join(MODELS)}", exits=1)
+    run_name = f"{corpus}_{model}" + (f"_{name}" if name else "")
+    run_dir = work_dir / "runs" / run_name
+    result_path = work_dir / "results" / f"ner_{run_name}.json"
+    if result_path.exists() and not force:
+        msg.good(f"{run_name}: already done ({result_path}); --force to re-run")
+        return
+    if train_path is None or dev_path is None:
+        paths = corpus_paths(work_dir, corpus)
+        train_path = train_path or paths["train"]
+        dev_path = dev_path or paths["dev"]
+    if run_dir.exists():
+        subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+    run_dir.mkdir(parents=True)
+
+    overrides: Dict[str, Any] = dict(COMMON_SET)
+    overrides.update(MODELS[model]["set"])
+    for item in set_:
+        key, _, value = item.partition("=")
+        overrides[key] = _parse_value(value)
+    cfg = util.load_config(REPO / MODELS[model]["config"], interpolate=False)
+    for key, value in overrides.items():
+        _set_dotted(cfg, key, value)
+    log_path = run_dir / "train_log.jsonl"
+    cfg["training"]["logger"] = {"@loggers": "bench_ner.TimedLogger.v1", "output_file": str(log_path)}
+    cfg["training"]["before_update"] = {"@callbacks": "bench_ner.stop_after.v1", "max_seconds": max_minutes * 60}
+    cfg_path = run_dir / "config.cfg"
+    cfg.to_disk(cfg_path)
+
+    out_dir = run_dir / "output"
+    cmd = [
+        sys.executable, "-m", "spacy", "train", str(cfg_path), "--output", str(out_dir),
+        "--paths.train", str(train_path), "--paths.dev", str(dev_path), "--code", str(HOOKS),
+    ]
+    msg.divider(f"{run_name}: training, budget {max_minutes:g} min")
+    msg.text(" ".join(shlex.quote(c) for c in cmd))
+    load_before = os.getloadavg()
+    git_state = _git_state()
+    t0 = time.time()
+    env = dict(os.environ, BENCH_NER_T0=repr(t0), PYTHONUNBUFFERED="1")
+    if threads > 0:
+        env.update({v: str(threads) for v in THREAD_VARS})
+    hard_limit = max_minutes * 60 + 600  # the last evaluation + saving, then kill
+    killed = False
+    with open(run_dir / "train.out", "w", encoding="utf8") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:  # progress: spaCy's table, one row per evaluation
+            out.write(line)
+            out.flush()
+            sys.stdout.write("  " + line)
+            sys.stdout.flush()
+            if time.time() - t0 > hard_limit and proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                killed = True
+        proc.wait()
+    wall = time.time() - t0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss
+    text = (run_dir / "train.out").read_text(encoding="utf8")
+    stopped_by_budget = "BudgetExhausted" in text
+    if proc.returncode != 0 and not stopped_by_budget:
+        msg.fail(f"{run_name}: spacy train failed (exit {proc.returncode}); see {run_dir / 'train.out'}", exits=1)
+
+    rows = [r for r in _read_log(log_path) if r.get("event") == "eval"]
+    if not rows:
+        msg.fail(f"{run_name}: no evaluation logged", exits=1)
+    best = max(rows, key=lambda r: r["score"])  # spaCy keeps the first best
+    for r in rows:
+        if r["score"] == best["score"]:
+            best = r
+            break
+    last = rows[-1]
+    model_best = out_dir / "model-best"
+    _set_threads(threads)
+    msg.info(f"{run_name}: scoring {model_best} on {dev_path}")
+    scores = evaluate_model(model_best, dev_path)
+    result = {
+        "run": run_name,
+        "corpus": corpus,
+        "model": model,
+        "config": MODELS[model]["config"],
+        "overrides": overrides,
+        "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "train_cmd": cmd,
+        "date": _date(),
+        "machine": _machine(),
+        "versions": _versions(),
+        "git": git_state,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "threads": threads,
+        "max_minutes": max_minutes,
+        "stopped_by": "budget" if stopped_by_budget else ("hard-kill" if killed else "max_steps/patience"),
+        "wall_s": wall,
+        "steps": last["step"],
+        "epochs": last["epoch"],
+        "best_step": best["step"],
+        "best_wall_s": best["wall_s"],
+        "best_log_ents_f": best["scores"].get("ents_f"),
+        "train_words": last["words"],
+        "train_update_s": last["update_s"],
+        "train_words_per_s": last["words"] / last["update_s"] if last["update_s"] else None,
+        "peak_rss_mib": peak_kib / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,  # the child's CPU time: cpu_s / wall_s shows the contention
+        "model_best_bytes": _dir_size(model_best),
+        "dev": scores,
+        "evals": [{k: r[k] for k in ("step", "wall_s", "score", "words")} | {"ents_f": r["scores"].get("ents_f")} for r in rows],
+    }
+    result_path.parent.mkdir(parents=True, exist_ok=True)
+    result_path.write_text(json.dumps(result, indent=2), encoding="utf8")
+    msg.good(
+        f"{run_name}: dev F1 {scores['ents_f'] * 100:.2f} (P {scores['ents_p'] * 100:.2f}, R {scores['ents_r'] * 100:.2f}); "
+        f"best at step {best['step']} after {best['wall_s'] / 60:.1f} min; {last['step']} steps; "
+        f"peak RSS {peak_kib / 1024:.0f} MiB -> {result_path}"
+    )
+
+
+def _time_pipe(nlp, texts: List[str], n_process: int, batch_size: int) -> Dict[str, float]:
+    start = time.perf_counter()
+    words = sum(len(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size))
+    seconds = time.perf_counter() - start
+    return {"words": words, "seconds": seconds, "wps": words / seconds}
+
+
+@app.command("speed")
+def speed_cmd(
+    corpus: str = typer.Option(..., "--corpus", help="conll | gmb | bc5cdr"),
+    models: List[str] = typer.Option([], "--model", help="Runs to compare (default: every finished run of the corpus); repeatable"),
+    rounds: int = typer.Option(5, "--rounds", help="Rounds; each round times every model once per mode, alternately"),
+    n_process: int = typer.Option(2, "--n-process", help="Processes for the multi-process mode"),
+    batch_size: int = typer.Option(256, "--batch-size", help="nlp.pipe batch size (docs)"),
+    work_dir: Path = typer.Option(DEFAULT_WORK, "--work-dir"),
+    dev_path: Optional[Path] = typer.Option(None, "--dev-path"),
+    threads: int = typer.Option(1, "--threads", help="torch threads in this process (0: torch's default); workers get 1"),
+) -> None:
+    """Inference words/s of model-best with nlp.pipe on the dev texts (1 process and N), models alternately in one process."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    _set_threads(threads)
+    runs_dir = work_dir / "runs"
+    names = models or sorted(
+        p.name for p in runs_dir.glob(f"{corpus}_*") if (p / "output" / "model-best").exists()
+    )
+    if not names:
+        msg.fail(f"No finished runs for {corpus} under {runs_dir}", exits=1)
+    if dev_path is None:
+        dev_path = corpus_paths(work_dir, corpus)["dev"]
+    nlps = {}
+    for name in names:
+        nlps[name] = spacy.load(runs_dir / name / "output" / "model-best")
+    first = next(iter(nlps.values()))
+    texts = [doc.text for doc in DocBin().from_disk(dev_path).get_docs(first.vocab)]
+    msg.info(f"{len(texts)} dev texts; models: {', '.join(names)}; {rounds} rounds; batch_size {batch_size}")
+    for name, nlp in nlps.items():  # warm-up
+        list(nlp.pipe(texts[:20]))
+    timings: Dict[str, Dict[str, List[float]]] = {n: {"1": [], str(n_process): []} for n in names}
+    load_before = os.getloadavg()
+    for r in range(rounds):
+        for procs in (1, n_process):
+            for name, nlp in nlps.items():
+                t = _time_pipe(nlp, texts, procs, batch_size)
+                timings[name][str(procs)].append(t["wps"])
+                msg.text(f"  round {r + 1}/{rounds}  n_process={procs}  {name:32s} {t['wps']:9.0f} words/s ({t['seconds']:.1f}s)")
+    result = {
+        "corpus": corpus,
+        "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "date": _date(),
+        "machine": _machine(),
+        "versions": _versions(),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "threads": threads,
+        "texts": len(texts),
+        "batch_size": batch_size,
+        "rounds": rounds,
+        "n_process": n_process,
+        "models": {},
+    }
+    base = next((n for n in names if n == f"{corpus}_spacy_ner"), None)
+    for name in names:
+        entry = {}
+        for procs, values in timings[name].items():
+            entry[f"wps_{procs}p"] = statistics.median(values)
+            entry[f"wps_{procs}p_all"] = values
+            if base:
+                ratios = [a / b for a, b in zip(values, timings[base][procs])]
+                entry[f"ratio_vs_spacy_{procs}p"] = statistics.median(ratios)
+        result["models"][name] = entry
+        msg.good(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in entry.items() if not k.endswith("_all")))
+    path = work_dir / "results" / f"ner_speed_{corpus}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2), encoding="utf8")
+    msg.good(f"-> {path}")
+
+
+def _pct(x: Optional[float]) -> str:
+    return "–" if x is None else f"{x * 100:.2f}"
+
+
+@app.command("report")
+def report_cmd(
+    results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
+    output: Path = typer.Option(REPO / "docs" / "benchmarks_ner.md", "--output"),
+    notes: str = typer.Option("", "--notes", help="Free text added under the title (conditions, other load)"),
+) -> None:
+    """Write markdown tables from the JSON results."""
+    runs: Dict[str, Dict[str, Any]] = {}
+    speeds: Dict[str, Dict[str, Any]] = {}
+    for folder in results:
+        for p in sorted(folder.glob("ner_*.json")):
+            data = json.loads(p.read_text(encoding="utf8"))
+            if p.name.startswith("ner_speed_"):
+                speeds[data["corpus"]] = data
+            else:
+                runs[data["run"]] = data
+    if not runs:
+        msg.fail("No results found", exits=1)
+    lines = ["# NER benchmarks: BiLSTM(-CRF) vs spaCy's `ner`", ""]
+    if notes:
+        lines += [notes, ""]
+    any_run = next(iter(runs.values()))
+    m = any_run["machine"]
+    lines += [
+        f"Machine: {m['cpus']} CPU cores, {m['mem_gib']} GiB RAM, no GPU ({m['platform']}, Python {m['python']}); "
+        f"spaCy {any_run['versions']['spacy']}, thinc {any_run['versions']['thinc']}, torch {any_run['versions']['torch']} (CPU).",
+        "",
+    ]
+    for corpus in sorted({r["corpus"] for r in runs.values()}):
+        group = sorted((r for r in runs.values() if r["corpus"] == corpus), key=lambda r: r["date"])
+        lines += [f"## {corpus}: dev scores and training", ""]
+        lines += [
+            "| run | dev P | dev R | dev F1 | steps done | best step | time to best (min) | stopped by | train words/s | CPU cores used (cpu s / wall s) | peak RSS (MiB) | model-best size (MB) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in group:
+            d = r["dev"]
+            lines.append(
+                f"| {r['run']} | {_pct(d['ents_p'])} | {_pct(d['ents_r'])} | **{_pct(d['ents_f'])}** | {r['steps']:,} | {r['best_step']:,} | "
+                f"{r['best_wall_s'] / 60:.1f} | {r['stopped_by']} ({r['max_minutes']:g} min budget) | "
+                f"{r['train_words_per_s']:,.0f} | "
+                + (f"{r['cpu_s'] / r['wall_s']:.2f}" if "cpu_s" in r else "–")
+                + f" | {r['peak_rss_mib']:,.0f} | {r['model_best_bytes'] / 1e6:.1f} |"
+            )
+        types = sorted({t for r in group for t in (r["dev"]["ents_per_type"] or {})})
+        lines += ["", "Per type, dev F1 (P / R):", ""]
+        lines += ["| run | " + " | ".join(types) + " |", "|---|" + "---|" * len(types)]
+        for r in group:
+            per = r["dev"]["ents_per_type"] or {}
+            cells = []
+            for t in types:
+                s = per.get(t)
+                cells.append("–" if s is None else f"{s['f'] * 100:.1f} ({s['p'] * 100:.1f} / {s['r'] * 100:.1f})")
+            lines.append(f"| {r['run']} | " + " | ".join(cells) + " |")
+        lines += ["", "Commands, dates and load:", ""]
+        for r in group:
+            extra = {k: v for k, v in r["overrides"].items() if k not in COMMON_SET}
+            lines.append(
+                f"- `{r['command']}` — {r['date']}; config `{r['config']}`"
+                + (f" with overrides `{json.dumps(extra)}`" if extra else "")
+                + f"; load average before/after {r['loadavg_before'][0]:.2f} / {r['loadavg_after'][0]:.2f}"
+            )
+        lines.append("")
+        s = speeds.get(corpus)
+        if s:
+            np_ = s["n_process"]
+            lines += [
+                f"### {corpus}: inference speed (dev texts, `nlp.pipe`, batch_size {s['batch_size']}, "
+                f"medians of {s['rounds']} rounds, models alternately in one process)",
+                "",
+                f"| run | words/s, 1 process | ratio vs spaCy ner | words/s, n_process={np_} | ratio vs spaCy ner |",
+                "|---|---|---|---|---|",
+            ]
+            for name, e in s["models"].items():
+                lines.append(
+                    f"| {name} | {e['wps_1p']:,.0f} | {e.get('ratio_vs_spacy_1p', float('nan')):.2f} | "
+                    f"{e[f'wps_{np_}p']:,.0f} | {e.get(f'ratio_vs_spacy_{np_}p', float('nan')):.2f} |"
+                )
+            lines += [
+                "",
+                f"- `{s['command']}` — {s['date']}; load average before/after "
+                f"{s['loadavg_before'][0]:.2f} / {s['loadavg_after'][0]:.2f}",
+                "",
+            ]
+    lines += [
+        "Training settings for every run: the shipped config's batcher (batch_by_words, compounding 100→1000), "
+        "Adam lr 0.001, L2 0.01, grad_clip 1.0, dropout 0.1, plus "
+        + ", ".join(f"`{k} = {v}`" for k, v in COMMON_SET.items())
+        + "; each run stops at its wall-clock budget (clean stop between two updates, model-best is the best dev "
+        "checkpoint). Time to best counts from the start of the `spacy train` process (initialization included). "
+        "Train words/s counts update time only (evaluation passes excluded). Peak RSS is the `spacy train` child's "
+        "maxrss.",
+        "",
+    ]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines), encoding="utf8")
+    msg.good(f"Wrote {output}")
+
+
+if __name__ == "__main__":
+    app()

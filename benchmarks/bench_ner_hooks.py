@@ -1,0 +1,99 @@
+"""spaCy registry functions that `bench_ner.py` loads into `spacy train` with
+`--code benchmarks/bench_ner_hooks.py`.
+
+* `bench_ner.TimedLogger.v1`: spaCy's ConsoleLogger.v3 (table on stdout) plus a
+  JSONL file with one line per evaluation: step, epoch, score, scores, words
+  seen, wall seconds since the logger was set up, and seconds spent in updates
+  only (the gaps between steps that had no evaluation), so that training
+  words/s excludes the evaluation passes.
+* `bench_ner.stop_after.v1`: a `[training] before_update` callback that stops
+  training cleanly once a wall-clock budget is spent, by raising
+  `BudgetExhausted` *between* two updates. spaCy's training loop then saves
+  model-last in its `finally:` block; model-best was saved at every
+  improvement and is never interrupted half-written.
+"""
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, Optional, Tuple
+
+from spacy.training.loggers import console_logger_v3
+from spacy.util import registry
+
+if int(os.environ.get("BENCH_NER_TORCH_THREADS", "0")) > 0:
+    import torch
+
+    torch.set_num_threads(int(os.environ["BENCH_NER_TORCH_THREADS"]))
+
+# Shared by the logger and the callback: the training process start.
+_T0 = float(os.environ.get("BENCH_NER_T0", time.time()))
+
+
+class BudgetExhausted(RuntimeError):
+    """Raised by bench_ner.stop_after.v1 once the wall-clock budget is spent."""
+
+
+@registry.callbacks("bench_ner.stop_after.v1")
+def stop_after(max_seconds: float) -> Callable[[Any, Dict[str, Any]], None]:
+    def before_update(nlp: Any, args: Dict[str, Any]) -> None:
+        elapsed = time.time() - _T0
+        if max_seconds > 0 and elapsed > max_seconds:
+            raise BudgetExhausted(
+                f"bench_ner: wall-clock budget of {max_seconds:.0f}s spent at step {args['step']}"
+            )
+
+    return before_update
+
+
+@registry.loggers("bench_ner.TimedLogger.v1")
+def timed_logger(output_file: str):
+    console = console_logger_v3(progress_bar=None, console_output=True, output_file=None)
+
+    def setup_printer(nlp: Any, stdout: IO = sys.stdout, stderr: IO = sys.stderr):
+        log_console, finalize_console = console(nlp, stdout, stderr)
+        path = Path(output_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(path, "w", encoding="utf8")
+        state = {"prev": time.time(), "update_s": 0.0, "last_gap": None}
+        stream.write(json.dumps({"event": "start", "wall_s": state["prev"] - _T0}) + "\n")
+        stream.flush()
+
+        def log_step(info: Optional[Dict[str, Any]]) -> None:
+            now = time.time()
+            gap = now - state["prev"]
+            state["prev"] = now
+            if info is None:
+                state["update_s"] += gap
+                state["last_gap"] = gap
+                log_console(info)
+                return
+            # An evaluation step: count one ordinary update for it.
+            state["update_s"] += state["last_gap"] or 0.0
+            row = {
+                "event": "eval",
+                "step": info["step"],
+                "epoch": info["epoch"],
+                "score": float(info["score"]),
+                "scores": {
+                    k: v for k, v in info["other_scores"].items() if isinstance(v, (int, float))
+                },
+                "ents_per_type": info["other_scores"].get("ents_per_type"),
+                "losses": {k: float(v) for k, v in info["losses"].items()},
+                "words": info["words"],
+                "wall_s": now - _T0,
+                "update_s": state["update_s"],
+            }
+            stream.write(json.dumps(row) + "\n")
+            stream.flush()
+            log_console(info)
+
+        def finalize() -> None:
+            stream.write(json.dumps({"event": "end", "wall_s": time.time() - _T0}) + "\n")
+            stream.close()
+            finalize_console()
+
+        return log_step, finalize
+
+    return setup_printer

@@ -1,0 +1,58 @@
+"""Smoke test of benchmarks/bench_ner.py on the embedded BC5CDR sample: train
+(a few steps, the BiLSTM-CRF config and spaCy's ner config), speed (one round)
+and report, all through the CLI as a user runs them."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Several `spacy train` subprocesses: about 1-2 min on an idle 2-core machine, more under load.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "benchmarks" / "bench_ner.py"
+SAMPLE = REPO / "assets" / "bc5cdr_sample"
+
+
+def _run(*args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_bench_ner_train_speed_report(tmp_path):
+    data = {}
+    for split, name in (("train", "train.tsv"), ("dev", "dev.tsv")):
+        data[split] = tmp_path / f"{split}.spacy"
+        subprocess.run(
+            [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(SAMPLE / name), str(data[split]), "-f", "tsv"],
+            cwd=REPO, check=True, capture_output=True,
+        )
+    work = tmp_path / "work"
+    common = [
+        "--corpus", "bc5cdr", "--work-dir", str(work), "--max-minutes", "5",
+        "--train-path", str(data["train"]), "--dev-path", str(data["dev"]),
+        "--set", "training.max_steps=4", "--set", "training.eval_frequency=2",
+    ]
+    for model in ("spacy_ner", "bilstm_crf"):
+        _run("train", "--model", model, *common)
+        result = json.loads((work / "results" / f"ner_bc5cdr_{model}.json").read_text())
+        assert result["steps"] == 4
+        assert result["stopped_by"] == "max_steps/patience"
+        assert 0.0 <= result["dev"]["ents_f"] <= 1.0
+        assert result["peak_rss_mib"] > 0 and result["model_best_bytes"] > 0
+        assert (work / "runs" / f"bc5cdr_{model}" / "output" / "model-best").is_dir()
+    # A finished run is skipped.
+    assert "already done" in _run("train", "--model", "bilstm_crf", *common)
+    _run("speed", "--corpus", "bc5cdr", "--work-dir", str(work), "--dev-path", str(data["dev"]), "--rounds", "1")
+    speed = json.loads((work / "results" / "ner_speed_bc5cdr.json").read_text())
+    ours = speed["models"]["bc5cdr_bilstm_crf"]
+    assert ours["wps_1p"] > 0 and ours["wps_2p"] > 0 and ours["ratio_vs_spacy_1p"] > 0
+    out = tmp_path / "report.md"
+    _run("report", "--results", str(work / "results"), "--output", str(out))
+    text = out.read_text()
+    assert "bc5cdr_bilstm_crf" in text and "bc5cdr_spacy_ner" in text and "words/s" in text
