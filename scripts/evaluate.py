@@ -1,0 +1,160 @@
+"""Evaluate trained pipelines on dev: seqeval and spaCy's scorer side by side.
+
+For each model TRAINING_DIR/<model>/model-best, writes METRICS_DIR/<model>.json with:
+
+* entity-level precision/recall/F1, overall and per type, from seqeval in strict
+  mode with the IOB2 scheme (an entity counts only if its boundaries and type are
+  exact) *and* from spaCy's scorer (`get_ner_prf`, what `nlp.evaluate` reports),
+  computed on the same predictions; the script fails if they disagree;
+* `nlp.evaluate` on docs re-tokenized from the raw text (the `spacy evaluate`
+  number: it differs from the above only where spaCy's tokenizer splits a gold
+  entity boundary);
+* token accuracy (IOB2 tag with type) - reported only next to entity F1, since
+  most tokens are `O` and it flatters every model;
+* words/s of `nlp.pipe`, training time (from train_meta.json) and a confusion
+  count of entity types with "missed" and "spurious".
+
+Predictions for seqeval are made on the gold tokens, so token i of the prediction
+is token i of the gold: no alignment guesses.
+"""
+import json
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import spacy
+import typer
+from seqeval.metrics import accuracy_score, classification_report
+from seqeval.scheme import IOB2
+from spacy.language import Language
+from spacy.scorer import get_ner_prf
+from spacy.tokens import Doc, DocBin
+from spacy.training import Example
+
+MISSED = "missed"
+SPURIOUS = "spurious"
+TOLERANCE = 1e-9
+
+
+def iob2_tags(doc: Doc) -> List[str]:
+    """IOB2 tags of a doc's entities (spaCy's ent_iob_ is already IOB2)."""
+    return [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_iob_ in ("B", "I") else "O" for t in doc]
+
+
+def confusion(golds: List[Doc], preds: List[Doc]) -> Dict[str, Dict[str, int]]:
+    """Counts[gold type][predicted type] over entities matched by exact boundaries.
+
+    A gold entity with no predicted entity of the same boundaries is `missed`; a
+    predicted entity with no gold one of the same boundaries is `spurious` (so a
+    boundary error counts once in each).
+    """
+    counts: Counter = Counter()
+    for gold, pred in zip(golds, preds):
+        g = {(e.start, e.end): e.label_ for e in gold.ents}
+        p = {(e.start, e.end): e.label_ for e in pred.ents}
+        for span, label in g.items():
+            counts[(label, p.get(span, MISSED))] += 1
+        for span, label in p.items():
+            if span not in g:
+                counts[(SPURIOUS, label)] += 1
+    table: Dict[str, Dict[str, int]] = {}
+    for (gold_label, pred_label), n in sorted(counts.items()):
+        table.setdefault(gold_label, {})[pred_label] = n
+    return table
+
+
+def seqeval_scores(y_true: List[List[str]], y_pred: List[List[str]]) -> Dict:
+    """Strict IOB2 entity scores: overall (micro) and per type."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zero division on types never predicted
+        report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2,
+                                       output_dict=True, zero_division=0)
+    micro = report.pop("micro avg")
+    per_type = {k: {"p": v["precision"], "r": v["recall"], "f": v["f1-score"], "support": int(v["support"])}
+                for k, v in report.items() if not k.endswith(" avg")}
+    return {"p": micro["precision"], "r": micro["recall"], "f": micro["f1-score"], "per_type": per_type}
+
+
+def spacy_scores(examples: List[Example]) -> Dict:
+    """spaCy's entity scores (the `spacy.ner_scorer.v1` numbers) on the same predictions."""
+    prf = get_ner_prf(examples)
+    per_type = {k: {"p": v["p"], "r": v["r"], "f": v["f"]} for k, v in (prf["ents_per_type"] or {}).items()}
+    return {"p": prf["ents_p"], "r": prf["ents_r"], "f": prf["ents_f"], "per_type": per_type}
+
+
+def max_difference(a: Dict, b: Dict) -> float:
+    """Largest gap between two score dicts (overall and per type; a type absent from one counts as 0)."""
+    gaps = [abs(a[k] - b[k]) for k in ("p", "r", "f")]
+    for label in set(a["per_type"]) | set(b["per_type"]):
+        x, y = a["per_type"].get(label, {}), b["per_type"].get(label, {})
+        gaps += [abs(x.get(k, 0.0) - y.get(k, 0.0)) for k in ("p", "r", "f")]
+    return float(max(gaps))
+
+
+def predict_on_gold_tokens(nlp: Language, golds: List[Doc]) -> Tuple[List[Doc], float]:
+    """Run the pipeline on docs with the gold tokens; return them and the words/s."""
+    docs = [Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g]) for g in golds]
+    start = time.perf_counter()
+    preds = list(nlp.pipe(docs))
+    seconds = time.perf_counter() - start
+    return preds, sum(len(d) for d in preds) / max(seconds, 1e-9)
+
+
+def evaluate_model(model_dir: Path, dev_path: Path) -> Dict:
+    """All metrics of one trained pipeline on the dev DocBin."""
+    nlp = spacy.load(model_dir)
+    golds = list(DocBin().from_disk(dev_path).get_docs(nlp.vocab))
+    preds, words_per_second = predict_on_gold_tokens(nlp, golds)
+    y_true, y_pred = [iob2_tags(g) for g in golds], [iob2_tags(p) for p in preds]
+    seq = seqeval_scores(y_true, y_pred)
+    spc = spacy_scores([Example(p, g) for p, g in zip(preds, golds)])
+    gap = max_difference(seq, spc)
+    retokenized = nlp.evaluate([Example(nlp.make_doc(g.text), g) for g in golds])
+    meta_path = model_dir.parent / "train_meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf8")) if meta_path.exists() else {}
+    return {
+        "model_dir": str(model_dir),
+        "dev": str(dev_path),
+        "n_docs": len(golds),
+        "n_tokens": sum(len(g) for g in golds),
+        "entities": seq,
+        "spacy_scorer": spc,
+        "seqeval_spacy_max_difference": gap,
+        "seqeval_spacy_agree": bool(gap <= TOLERANCE),
+        "spacy_evaluate_retokenized": {k: retokenized.get(k) for k in ("ents_p", "ents_r", "ents_f")},
+        "token_accuracy": float(accuracy_score(y_true, y_pred)),
+        "words_per_second": words_per_second,
+        "train_seconds": meta.get("train_seconds"),
+        "train_cpu_seconds": meta.get("train_cpu_seconds"),
+        "max_steps": meta.get("max_steps"),
+        "confusion": confusion(golds, preds),
+    }
+
+
+def main(
+    training_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Holds <model>/model-best"),
+    dev_path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Dev DocBin"),
+    metrics_dir: Path = typer.Argument(..., help="Output directory for <model>.json"),
+    models: str = typer.Option(..., "--models", help="Comma-separated model names"),
+) -> None:
+    """Evaluate each model on DEV_PATH and write METRICS_DIR/<model>.json; fail if seqeval and spaCy disagree."""
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    disagreements = []
+    for model in [m.strip() for m in models.split(",") if m.strip()]:
+        result = {"model": model, **evaluate_model(training_dir / model / "model-best", dev_path)}
+        (metrics_dir / f"{model}.json").write_text(json.dumps(result, indent=2), encoding="utf8")
+        ent = result["entities"]
+        typer.echo(f"{model:28s} P {ent['p']:.3f} R {ent['r']:.3f} F1 {ent['f']:.3f} "
+                   f"(token acc {result['token_accuracy']:.3f}) {result['words_per_second']:,.0f} words/s; "
+                   f"seqeval vs spaCy scorer: max diff {result['seqeval_spacy_max_difference']:.2e}")
+        if not result["seqeval_spacy_agree"]:
+            disagreements.append(model)
+    if disagreements:
+        typer.echo(f"seqeval and spaCy's scorer disagree for: {', '.join(disagreements)}", err=True)
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,171 @@
+"""The spaCy project (project.yml) end to end, on a tiny setting, offline.
+
+A temp copy of project.yml, configs/, scripts/ and a cut of the shipped BC5CDR sample runs
+`python -m spacy project run all` with very few steps; the transformer step uses a tiny random
+BERT written here (approach of tests/test_transformer.py). Then: every output exists, each
+trained pipeline loads, the table lists every model, seqeval agrees with spaCy's scorer, a
+rerun skips every step, and the `transfer` workflow runs on a tiny CoNLL-format corpus.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import spacy
+
+pytest.importorskip("spacy_transformers")
+pytest.importorskip("transformers")
+pytest.importorskip("seqeval")
+pytest.importorskip("matplotlib")
+
+ROOT = Path(__file__).parent.parent
+MODELS = ["bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "spacy_ner", "transformer_crf"]
+CORPUS = "bc5cdr_sample"
+N_SENTENCES = 40
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+TIMEOUT = 900
+
+
+def first_sentences(path: Path, n: int) -> str:
+    """The first n blank-line-separated sentences of a token-per-line file."""
+    blocks = path.read_text(encoding="utf8").split("\n\n")
+    return "\n\n".join(blocks[:n]) + "\n\n"
+
+
+def write_tiny_bert(path: Path, words: List[str]) -> Path:
+    """A randomly initialised 2-layer, 32-wide BERT with a cased word-level vocabulary."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path.mkdir(parents=True, exist_ok=True)
+    chars = sorted({c for w in words for c in w})
+    vocab = SPECIAL + sorted(set(words)) + [c for c in chars if c not in words] + ["##" + c for c in chars]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
+    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=False,
+                                  strip_accents=False, model_max_length=128)
+    tokenizer.save_pretrained(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(str(path))
+    return path
+
+
+def write_tiny_conll(path: Path, n: int) -> None:
+    """A CoNLL-2003-format file (IOB1, -DOCSTART- docs) with PER/LOC/ORG sentences."""
+    people, places, orgs = ["John Smith", "Maria", "Peter Blackburn"], ["Berlin", "New York", "Paris"], ["EU", "Reuters"]
+    lines = []
+    for i in range(n):
+        if i % 5 == 0:
+            lines += ["-DOCSTART- -X- O O", ""]
+        per, loc, org = people[i % 3], places[(i + 1) % 3], orgs[i % 2]
+        tokens = [(w, "I-PER") for w in per.split()] + [("told", "O")] + [(w, "I-ORG") for w in org.split()]
+        tokens += [("in", "O")] + [(w, "I-LOC") for w in loc.split()] + [(".", "O")]
+        lines += [f"{w} NNP I-NP {tag}" for w, tag in tokens] + [""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A runnable copy of the project with a 40-sentence cut of the sample and a tiny BERT."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(ROOT / "project.yml", root / "project.yml")
+    shutil.copytree(ROOT / "configs", root / "configs")
+    shutil.copytree(ROOT / "scripts", root / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    sample = root / "assets" / CORPUS
+    sample.mkdir(parents=True)
+    words = []
+    for name in ("train.tsv", "dev.tsv"):
+        text = first_sentences(ROOT / "assets" / CORPUS / name, N_SENTENCES)
+        (sample / name).write_text(text, encoding="utf8")
+        words += [line.split("\t")[0] for line in text.splitlines() if line.strip()]
+    write_tiny_bert(root / "tiny_bert", words)
+    write_tiny_conll(root / "assets" / "conll2003" / "train.txt", 30)
+    write_tiny_conll(root / "assets" / "conll2003" / "dev.txt", 10)
+    return root
+
+
+def tiny_vars(project: Path) -> List[str]:
+    settings: Dict[str, object] = {
+        "max_steps": 10, "eval_frequency": 5,
+        "transformer_max_steps": 4, "transformer_eval_frequency": 2,
+        "transformer_model": str(project / "tiny_bert"), "transformer_window": 64, "transformer_stride": 48,
+        "viz_docs": 2, "source_max_steps": 10, "transfer_max_steps": 10,
+    }
+    return [arg for k, v in settings.items() for arg in (f"--vars.{k}", str(v))]
+
+
+def run_project(project: Path, workflow: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **OFFLINE, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "spacy", "project", "run", workflow, str(project), *tiny_vars(project)]
+    result = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, f"{workflow} failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def ran_all(project) -> subprocess.CompletedProcess:
+    return run_project(project, "all")
+
+
+def test_all_writes_every_output_and_models_load(project, ran_all):
+    for split in ("train", "dev"):
+        assert (project / "corpus" / CORPUS / f"{split}.spacy").stat().st_size > 0
+    metrics = project / "metrics" / CORPUS
+    for model in MODELS:
+        out = project / "training" / CORPUS / model
+        nlp = spacy.load(out / "model-best")
+        assert nlp("Selegiline induced postural hypotension .") is not None
+        log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+        assert log and all("ents_f" in entry["scores"] for entry in log)
+        assert json.loads((out / "train_meta.json").read_text())["train_seconds"] > 0
+        result = json.loads((metrics / f"{model}.json").read_text())
+        assert result["seqeval_spacy_agree"], (model, result["seqeval_spacy_max_difference"])
+        assert 0.0 <= result["entities"]["f"] <= 1.0 and result["words_per_second"] > 0
+    table = (metrics / "comparison.md").read_text()
+    for model in MODELS:
+        assert f"| {model} |" in table
+    for png in ("training_curves.png", "f1_per_type.png", "confusion.png"):
+        assert (metrics / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (metrics / "displacy.html").read_text()
+    assert "Gold" in page and "Predicted" in page and 'doc.spans["ents_scored"]' in page
+    package = project / "packages" / "en_ner_bilstm_crf-0.0.1"
+    assert list((package / "dist").glob("*.tar.gz"))
+    chosen = json.loads((package / "chosen.json").read_text())
+    assert chosen["model"] in MODELS
+
+
+def test_rerun_skips_finished_steps(project, ran_all):
+    result = run_project(project, "all")
+    for step in ["convert", *[f"train-{m}" for m in MODELS], "evaluate", "compare", "visualize", "package"]:
+        assert f"Skipping '{step}': nothing changed" in result.stdout, step
+
+
+def test_transfer_workflow(project, ran_all):
+    run_project(project, "transfer")
+    report = json.loads((project / "metrics" / CORPUS / "transfer_from_conll2003.json").read_text())
+    assert report["source_labels"] == ["LOC", "ORG", "PER"]
+    assert report["target_labels"] == ["Chemical", "Disease"]
+    for run in ("finetuned", "scratch"):
+        assert 0.0 <= report[run]["f"] <= 1.0
+        nlp = spacy.load(project / "training" / CORPUS / "transfer_from_conll2003" / run / "model-best")
+        assert nlp.get_pipe("bilstm_crf_ner").labels == ("Chemical", "Disease")
+
+
+def test_screenshot_renders_the_page(project, ran_all, tmp_path):
+    sys.path.insert(0, str(project / "scripts"))
+    try:
+        from screenshot import find_chromium, screenshot
+    finally:
+        sys.path.pop(0)
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("Chromium is not installed (apt-get install -y chromium): no browser check of displacy.html")
+    png = screenshot(project / "metrics" / CORPUS / "displacy.html", tmp_path / "page.png", binary)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
