@@ -22,10 +22,12 @@ setup(
         "safetensors>=0.4.0",
         "seqeval>=1.2.2",
         "typer>=0.9.0",
+        "tqdm>=4.38.0",
         "srsly>=2.4.0,<3.0.0",
     ],
     extras_require={
         "transformers": ["spacy-transformers>=1.3.0,<1.5.0"],
+        "ray": ["ray[data]>=2.30"],
         "test": ["pytest>=7.0", "pytest-timeout>=2.1"],
     },
     entry_points={

@@ -1,0 +1,133 @@
+"""`annotate`: order, rejects, n_process, resume, DocBin shards, Ray."""
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from typer.testing import CliRunner
+
+from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from spacy_bilstm_crf.annotate import annotate_local
+from spacy_bilstm_crf.cli import app
+
+N_DOCS = 300
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    nlp, _ = train_nlp(ARCHS[2], n_iter=40)
+    path = tmp_path_factory.mktemp("model")
+    nlp.to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A JSONL corpus with extra fields, two bad lines and a non-ASCII doc."""
+    path = tmp_path_factory.mktemp("corpus") / "input.jsonl"
+    lines = []
+    for i in range(N_DOCS):
+        text = TRAIN_DATA[i % len(TRAIN_DATA)][0] + f" Item {i}."
+        lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
+    lines[17] = '{"id": 17, "text": '  # truncated JSON
+    lines[42] = json.dumps({"id": 42, "body": "no text field"})
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+    return path
+
+
+def _read(path: Path):
+    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines()]
+
+
+def _assert_same(rows_a, rows_b):
+    """Identical records, entities and order; scores equal up to float32
+    noise from different batch make-up."""
+    assert len(rows_a) == len(rows_b)
+    for a, b in zip(rows_a, rows_b):
+        scores_a = [e.pop("score") for e in a["entities"]]
+        scores_b = [e.pop("score") for e in b["entities"]]
+        assert a == b
+        assert scores_a == pytest.approx(scores_b, abs=1e-4)
+
+
+def test_local_output_in_order_with_rejects(model, corpus, tmp_path):
+    out = tmp_path / "out.jsonl"
+    stats = annotate_local(model, corpus, out, progress=False, checkpoint_every=50)
+    rows = _read(out)
+    assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
+    assert [r["line"] for r in rows] == [n for n in range(1, N_DOCS + 1) if n not in (18, 43)]
+    assert all(r["id"] == r["line"] - 1 for r in rows)
+    rejects = _read(tmp_path / "out.jsonl.rejects.jsonl")
+    assert [r["line"] for r in rejects] == [18, 43]
+    assert "JSON" in rejects[0]["error"] and "'text'" in rejects[1]["error"]
+    nlp = spacy.load(model)
+    for row in rows[:20]:
+        doc = nlp(row["text"])
+        assert [(e["start"], e["end"], e["label"]) for e in row["entities"]] == [
+            (e.start_char, e.end_char, e.label_) for e in doc.ents
+        ]
+        assert all(0.0 <= e["score"] <= 1.0 for e in row["entities"])
+
+
+def test_two_processes_give_identical_output(model, corpus, tmp_path):
+    annotate_local(model, corpus, tmp_path / "one.jsonl", progress=False)
+    annotate_local(model, corpus, tmp_path / "two.jsonl", n_process=2, batch_size=16, progress=False)
+    _assert_same(_read(tmp_path / "one.jsonl"), _read(tmp_path / "two.jsonl"))
+
+
+def test_interrupted_and_resumed_equals_uninterrupted(model, corpus, tmp_path):
+    annotate_local(model, corpus, tmp_path / "full.jsonl", progress=False)
+    out = tmp_path / "resumed.jsonl"
+    first = annotate_local(model, corpus, out, progress=False, checkpoint_every=30, max_docs=90)
+    assert not first["complete"]
+    # A crash after the checkpoint leaves a torn line: it must be cut on resume.
+    with out.open("ab") as f:
+        f.write(b'{"line": 999, "te')
+    second = annotate_local(model, corpus, out, progress=False, checkpoint_every=30)
+    assert second["complete"] and second["resumed_from_line"] == first["docs"] + 2  # two rejects before
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+    assert (tmp_path / "resumed.jsonl.rejects.jsonl").read_bytes() == (
+        tmp_path / "full.jsonl.rejects.jsonl"
+    ).read_bytes()
+
+
+def test_docbin_shards_resume(model, corpus, tmp_path):
+    kwargs = dict(output_format="docbin", shard_size=100, progress=False, checkpoint_every=40)
+    annotate_local(model, corpus, tmp_path / "full", **kwargs)
+    annotate_local(model, corpus, tmp_path / "part", max_docs=130, **kwargs)
+    annotate_local(model, corpus, tmp_path / "part", **kwargs)
+    vocab = spacy.blank("en").vocab
+
+    def load(directory):
+        docs = []
+        for shard in sorted(directory.glob("part-*.spacy")):
+            docs.extend(DocBin().from_disk(shard).get_docs(vocab))
+        return [(d.user_data["line"], d.text, [(e.start_char, e.end_char, e.label_) for e in d.ents]) for d in docs]
+
+    full = load(tmp_path / "full")
+    assert len(full) == N_DOCS - 2 and len(list((tmp_path / "full").glob("part-*.spacy"))) == 3
+    assert load(tmp_path / "part") == full
+
+
+def test_cli(model, corpus, tmp_path):
+    result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "cli.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "2 lines rejected" in result.output
+    assert len(_read(tmp_path / "cli.jsonl")) == N_DOCS - 2
+
+
+def test_ray_matches_local(model, corpus, tmp_path):
+    ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt; install it to run this")
+    from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
+
+    annotate_local(model, corpus, tmp_path / "local.jsonl", progress=False)
+    try:
+        stats = annotate_ray(model, corpus, tmp_path / "ray", num_workers=2, batch_size=32, chunk_size=120)
+    finally:
+        ray.shutdown()
+    assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
+    shards = sorted((tmp_path / "ray").glob("part-*[0-9].jsonl"))
+    assert len(shards) == 3
+    rows = [row for shard in shards for row in _read(shard)]
+    _assert_same(rows, _read(tmp_path / "local.jsonl"))
