@@ -14,7 +14,7 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy
 import spacy
@@ -37,28 +37,41 @@ def corpus_labels(path: Path) -> List[str]:
     return sorted({e.label_ for doc in DocBin().from_disk(path).get_docs(nlp.vocab) for e in doc.ents})
 
 
-def param_snapshot(nlp: Language, ref: str) -> Dict[str, numpy.ndarray]:
-    """Copies of every parameter under one reference of the component's model."""
-    layer = nlp.get_pipe(COMPONENT).model.get_ref(ref)
-    return {f"{node.id}.{name}": node.ops.to_numpy(node.get_param(name)).copy()
-            for node in layer.walk() for name in node.param_names if node.has_param(name)}
+def weight_snapshot(nlp: Language, skip: Tuple[str, ...] = REINITIALIZED) -> Dict[str, numpy.ndarray]:
+    """Copies of every weight of the component's model (thinc params and the LSTMs' torch
+    state dicts), except those of the layers named in `skip`."""
+    model = nlp.get_pipe(COMPONENT).model
+    skipped = {node.id for ref in skip if model.has_ref(ref) for node in model.get_ref(ref).walk()}
+    snapshot = {}
+    for node in model.walk():
+        if node.id in skipped:
+            continue
+        for name in node.param_names:
+            if node.has_param(name):
+                snapshot[f"{node.id}.{name}"] = node.ops.to_numpy(node.get_param(name)).copy()
+        for i, shim in enumerate(node.shims):
+            for key, value in shim._model.state_dict().items():
+                snapshot[f"{node.id}.shim{i}.{key}"] = value.detach().cpu().numpy().copy()
+    return snapshot
 
 
 def reset_head(nlp: Language, labels: List[str]) -> Dict[str, List[str]]:
     """New labels; fresh output layer and CRF sized to the new tags; embeddings and LSTMs untouched."""
     ner = nlp.get_pipe(COMPONENT)
-    before = param_snapshot(nlp, "tok2vec")
+    before = weight_snapshot(nlp)
     old_labels = list(ner.labels)
     ner._set_labels(labels)
     ner._set_output_size(len(ner.tags))
     for ref in REINITIALIZED:
         if ner.model.has_ref(ref):
             ner.model.get_ref(ref).initialize()
-    after = param_snapshot(nlp, "tok2vec")
+    after = weight_snapshot(nlp)
+    assert any(".shim" in k for k in before), "no LSTM weights found"
     assert before.keys() == after.keys() and all(numpy.array_equal(before[k], after[k]) for k in before), \
-        "tok2vec weights changed while resetting the head"
+        "embedding or LSTM weights changed while resetting the head"
     assert ner.model.get_ref("output").get_dim("nO") == len(ner.tags)
-    return {"source_labels": old_labels, "target_labels": list(ner.labels), "tags": list(ner.tags)}
+    return {"source_labels": old_labels, "target_labels": list(ner.labels), "tags": list(ner.tags),
+            "kept_weights": len(before)}
 
 
 def finetune(source: Path, corpus: Path, output: Path, *, gpu_id: int, max_steps: int,

@@ -58,7 +58,7 @@ def display_label(ent: Span, kind: str, missing: str, other: Optional[str]) -> s
     return f"{kind or missing} {ent.label_}"
 
 
-def ent_view(doc: Doc, others: Doc, missing: str, title: str) -> Tuple[Dict, List[Tuple[str, Span]]]:
+def ent_view(doc: Doc, others: Doc, missing: str) -> Tuple[Dict, List[Tuple[str, Span]]]:
     """displaCy manual data for one side, and its errors."""
     exact = {(e.start, e.end): e.label_ for e in others.ents}
     ents, errors = [], []
@@ -67,7 +67,7 @@ def ent_view(doc: Doc, others: Doc, missing: str, title: str) -> Tuple[Dict, Lis
         ents.append({"start": ent.start_char, "end": ent.end_char, "label": label})
         if kind != "ok":
             errors.append((label, ent))
-    return {"text": doc.text, "ents": ents, "title": title}, errors
+    return {"text": doc.text, "ents": ents, "title": None}, errors
 
 
 def colours_for(labels: List[str], types: List[str]) -> Dict[str, str]:
@@ -90,8 +90,8 @@ def span_view(doc: Doc, spans_key: str) -> Optional[Dict]:
 
 
 def render_doc(i: int, gold: Doc, pred: Doc, types: List[str], spans_key: str) -> str:
-    gold_data, missed = ent_view(gold, pred, "MISSED", "gold")
-    pred_data, spurious = ent_view(pred, gold, "SPURIOUS", "predicted")
+    gold_data, missed = ent_view(gold, pred, "MISSED")
+    pred_data, spurious = ent_view(pred, gold, "SPURIOUS")
     labels = [e["label"] for e in gold_data["ents"] + pred_data["ents"]]
     options = {"colors": colours_for(labels, types)}
     left = displacy.render(gold_data, style="ent", manual=True, options=options)
