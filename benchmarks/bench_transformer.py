@@ -55,6 +55,7 @@ def build_config(config_path: Path, train_path: Path, dev_path: Path, *, model: 
 
 def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log_every: int) -> Dict[str, Any]:
     fix_random_seed(seed)
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     nlp = init_nlp(config)
     init_s = time.perf_counter() - t0
@@ -123,6 +124,8 @@ def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log
         "ents_r": round(100 * (scores["ents_r"] or 0.0), 2),
         "ents_f": round(100 * (scores["ents_f"] or 0.0), 2),
         "per_type_f": per_type,
+        "loadavg_1_5_15_before": [round(x, 2) for x in load_before],
+        "loadavg_1_5_15_after": [round(x, 2) for x in os.getloadavg()],
         "history": history,
     }
 
@@ -137,15 +140,16 @@ def markdown(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
         "",
         f"Command: `{meta['command']}`",
         "",
-        "| head | config | steps | train time | train words/s | dev words/s | dev P | dev R | dev F1 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| head | config | steps | train time | train words/s | dev words/s | dev P | dev R | dev F1 | load avg (5 min) before/after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['head']} | `{Path(meta['configs'][r['head']]).name}` | {r['steps']}"
             f"{' (time cap)' if r['stopped_early_at_time_cap'] else ''} | {r['train_seconds'] / 60:.1f} min | "
             f"{r['train_words_per_s']:.0f} | {r['dev_words_per_s']:.0f} | {r['ents_p']:.2f} | "
-            f"{r['ents_r']:.2f} | {r['ents_f']:.2f} |"
+            f"{r['ents_r']:.2f} | {r['ents_f']:.2f} | "
+            f"{r['loadavg_1_5_15_before'][1]:.1f} / {r['loadavg_1_5_15_after'][1]:.1f} |"
         )
     labels = sorted({label for r in results for label in r["per_type_f"]})
     if labels:
