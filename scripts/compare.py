@@ -5,7 +5,8 @@ Reads METRICS_DIR/<model>.json (scripts/evaluate.py) and TRAINING_DIR/<model>/tr
 
 * comparison.md: one row per model: entity P/R/F1 (seqeval strict IOB2, equal to
   spaCy's scorer), F1 per type, token accuracy next to F1, training time and steps, words/s;
-* training_curves.png: training loss and dev entity F1 per step, every model;
+* training_curves.png: training loss (mean per step between evaluations) and dev entity F1
+  against the step, every model;
 * f1_per_type.png: per-type F1 bars;
 * confusion.png: gold type x predicted type counts per model, with "missed" and "spurious".
 """
@@ -65,9 +66,13 @@ def plot_curves(logs: Dict[str, List[Dict]], path: Path) -> None:
         if not log:
             continue
         steps = [e["step"] for e in log]
-        ax_loss.plot(steps, [sum(e["losses"].values()) for e in log], marker="o", ms=3, label=name)
-        ax_f1.plot(steps, [100 * (e["scores"].get("ents_f") or 0.0) for e in log], marker="o", ms=3, label=name)
-    ax_loss.set(title="Training loss (since the previous evaluation)", xlabel="step", ylabel="loss", yscale="log")
+        # the logged loss is summed since the previous evaluation: divide by the steps in between
+        spans = [max(1, b - a) for a, b in zip([-1] + steps[:-1], steps)]
+        ax_loss.plot(steps, [sum(e["losses"].values()) / n for e, n in zip(log, spans)], marker="o", ms=3, label=name)
+        # ConsoleLogger.v3 writes the per-metric scores in percent (and "score" as a fraction)
+        ax_f1.plot(steps, [e["scores"].get("ents_f") or 0.0 for e in log], marker="o", ms=3, label=name)
+    ax_loss.set(title="Training loss per step (mean since the previous evaluation;\nscales differ between heads)",
+                xlabel="step", ylabel="loss", yscale="log")
     ax_f1.set(title="Dev entity F1", xlabel="step", ylabel="F1 (%)", ylim=(0, 100))
     for ax in (ax_loss, ax_f1):
         ax.grid(alpha=0.3)
