@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import numpy
 import spacy
 import torch
 import typer
@@ -53,11 +54,25 @@ def build_config(config_path: Path, train_path: Path, dev_path: Path, *, model: 
     return load_config(config_path, overrides=overrides, interpolate=False)
 
 
-def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log_every: int) -> Dict[str, Any]:
+def glorot_output(nlp, seed: int) -> None:
+    """Probe: re-initialise the head's output weights Glorot-uniform (thinc's
+    Softmax_v2, used by BiLSTMTagger.v1, starts from zeros; the CRF head's
+    Linear is Glorot already)."""
+    output = nlp.get_pipe("bilstm_crf_ner").model.get_ref("output")
+    W = output.get_param("W")
+    limit = (6.0 / (W.shape[0] + W.shape[1])) ** 0.5
+    rng = numpy.random.RandomState(seed)
+    output.set_param("W", output.ops.asarray(rng.uniform(-limit, limit, W.shape).astype("float32")))
+
+
+def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log_every: int,
+            glorot: bool = False) -> Dict[str, Any]:
     fix_random_seed(seed)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     nlp = init_nlp(config)
+    if glorot:
+        glorot_output(nlp, seed)
     init_s = time.perf_counter() - t0
     config = nlp.config.interpolate()
     T = registry.resolve(config["training"])
@@ -109,7 +124,7 @@ def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log
     eval_s = time.perf_counter() - start
     per_type = {label: round(100 * s["f"], 2) for label, s in sorted((scores.get("ents_per_type") or {}).items())}
     return {
-        "head": name,
+        "head": name + (" (Glorot output init)" if glorot else ""),
         "steps": step,
         "last_epoch": epoch,
         "stopped_early_at_time_cap": stopped_early,
@@ -145,7 +160,7 @@ def markdown(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r['head']} | `{Path(meta['configs'][r['head']]).name}` | {r['steps']}"
+            f"| {r['head']} | `{Path(meta['configs'][r['head'].split()[0]]).name}` | {r['steps']}"
             f"{' (time cap)' if r['stopped_early_at_time_cap'] else ''} | {r['train_seconds'] / 60:.1f} min | "
             f"{r['train_words_per_s']:.0f} | {r['dev_words_per_s']:.0f} | {r['ents_p']:.2f} | "
             f"{r['ents_r']:.2f} | {r['ents_f']:.2f} | "
@@ -171,6 +186,7 @@ def main(
     seed: int = typer.Option(0, "--seed"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's)"),
     log_every: int = typer.Option(50, "--log-every"),
+    glorot: bool = typer.Option(False, "--glorot-output", help="Probe: Glorot-initialise the head's output weights after init"),
     out: Optional[Path] = typer.Option(None, "--out", help="JSON results"),
     md: Optional[Path] = typer.Option(None, "--md", help="Markdown section"),
 ):
@@ -183,7 +199,8 @@ def main(
         config = build_config(CONFIGS[head], train_path, dev_path, model=model, steps=steps, warmup=warmup,
                               learn_rate=learn_rate, seed=seed)
         msg.info(f"{head}: {CONFIGS[head].name}, {steps} steps")
-        result = run_one(head, config, steps=steps, max_seconds=60 * max_minutes, seed=seed, log_every=log_every)
+        result = run_one(head, config, steps=steps, max_seconds=60 * max_minutes, seed=seed, log_every=log_every,
+                         glorot=glorot)
         msg.good(f"{head}: dev F1 {result['ents_f']:.2f}, {result['train_seconds'] / 60:.1f} min, "
                  f"{result['train_words_per_s']:.0f} train words/s, {result['dev_words_per_s']:.0f} dev words/s")
         results.append(result)
