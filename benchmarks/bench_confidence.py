@@ -21,6 +21,9 @@ from spacy.tokens import DocBin
 from wasabi import msg
 
 THRESHOLDS = (0.0, 0.5, 0.7, 0.9)
+SPANS_KEY = "ents_scored"
+# Scores on, whatever the saved pipeline's setting.
+SCORED = {"components": {"bilstm_crf_ner": {"spans_key": SPANS_KEY}}}
 
 
 def collect(nlp, gold_docs, spans_key: str) -> Tuple[List[float], List[bool], int]:
@@ -89,7 +92,7 @@ def plot(rows: List[Dict], ece: float, title: str, path: Path) -> None:
 
 def timing(model: Path, texts: List[str], rounds: int) -> Dict[str, float]:
     """Words/s with and without scores, alternating so both see the same load."""
-    with_scores = spacy.load(model)
+    with_scores = spacy.load(model, config=SCORED)
     without = spacy.load(model, config={"components": {"bilstm_crf_ner": {"spans_key": None}}})
     n_words = sum(len(doc) for doc in with_scores.tokenizer.pipe(texts))
     times: Dict[str, List[float]] = {"with": [], "without": []}
@@ -113,8 +116,8 @@ def main(
 ) -> None:
     name = name or model.name
     output_dir.mkdir(parents=True, exist_ok=True)
-    nlp = spacy.load(model)
-    spans_key = nlp.get_pipe("bilstm_crf_ner").spans_key
+    nlp = spacy.load(model, config=SCORED)
+    spans_key = SPANS_KEY
     gold_docs = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
     msg.info(f"{len(gold_docs)} dev docs; scoring entities")
     scores, correct, n_gold = collect(nlp, gold_docs, spans_key)
