@@ -40,14 +40,19 @@ CORPORA: Dict[str, Dict[str, Any]] = {
     "bc5cdr": {"train": "bc5cdr/train.tsv", "dev": "bc5cdr/devel.tsv", "format": "tsv"},
 }
 
+# Entity probabilities (CRF forward-backward into doc.spans["ents_scored"]) are
+# off for the benchmark: spaCy's ner computes none, and they cost about as much
+# as the rest of prediction (so also every dev evaluation during training).
+# `speed` measures them separately (`<run>+scores`).
+NO_SCORES = {"components.bilstm_crf_ner.spans_key": None}
 MODELS: Dict[str, Dict[str, Any]] = {
     "spacy_ner": {"config": "configs/spacy_ner.cfg", "set": {}},
-    "bilstm": {"config": "configs/bilstm.cfg", "set": {}},
-    "bilstm_lstm": {"config": "configs/bilstm_lstm.cfg", "set": {}},
-    "bilstm_crf": {"config": "configs/bilstm_crf.cfg", "set": {}},
+    "bilstm": {"config": "configs/bilstm.cfg", "set": dict(NO_SCORES)},
+    "bilstm_lstm": {"config": "configs/bilstm_lstm.cfg", "set": dict(NO_SCORES)},
+    "bilstm_crf": {"config": "configs/bilstm_crf.cfg", "set": dict(NO_SCORES)},
     "bilstm_crf_oversample": {
         "config": "configs/bilstm_crf.cfg",
-        "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1"},
+        "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1", **NO_SCORES},
     },
 }
 
@@ -332,6 +337,7 @@ def speed_cmd(
     work_dir: Path = typer.Option(DEFAULT_WORK, "--work-dir"),
     dev_path: Optional[Path] = typer.Option(None, "--dev-path"),
     threads: int = typer.Option(1, "--threads", help="torch threads in this process (0: torch's default); workers get 1"),
+    scores: bool = typer.Option(True, "--scores/--no-scores", help="Also time our runs with entity probabilities on (<run>+scores)"),
 ) -> None:
     """Inference words/s of model-best with nlp.pipe on the dev texts (1 process and N), models alternately in one process."""
     import spacy
@@ -348,7 +354,12 @@ def speed_cmd(
         dev_path = corpus_paths(work_dir, corpus)["dev"]
     nlps = {}
     for name in names:
-        nlps[name] = spacy.load(runs_dir / name / "output" / "model-best")
+        path = runs_dir / name / "output" / "model-best"
+        nlps[name] = spacy.load(path)
+        if scores and "bilstm_crf_ner" in nlps[name].pipe_names:
+            cfg = {"components": {"bilstm_crf_ner": {"spans_key": "ents_scored"}}}
+            nlps[f"{name}+scores"] = spacy.load(path, config=cfg)
+    names = list(nlps)
     first = next(iter(nlps.values()))
     texts = [doc.text for doc in DocBin().from_disk(dev_path).get_docs(first.vocab)]
     msg.info(f"{len(texts)} dev texts; models: {', '.join(names)}; {rounds} rounds; batch_size {batch_size}")
@@ -403,6 +414,7 @@ def report_cmd(
     results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
     output: Path = typer.Option(REPO / "docs" / "benchmarks_ner.md", "--output"),
     notes: str = typer.Option("", "--notes", help="Free text added under the title (conditions, other load)"),
+    extra_md: Optional[Path] = typer.Option(None, "--extra", help="A markdown file appended at the end (observations, other tables)"),
 ) -> None:
     """Write markdown tables from the JSON results."""
     runs: Dict[str, Dict[str, Any]] = {}
@@ -456,7 +468,7 @@ def report_cmd(
         for r in group:
             extra = {k: v for k, v in r["overrides"].items() if k not in COMMON_SET}
             lines.append(
-                f"- `{r['command']}` — {r['date']}; config `{r['config']}`"
+                f"- `{r['command']}` — finished {r['date']}; config `{r['config']}`"
                 + (f" with overrides `{json.dumps(extra)}`" if extra else "")
                 + f"; load average before/after {r['loadavg_before'][0]:.2f} / {r['loadavg_after'][0]:.2f}"
             )
@@ -478,7 +490,7 @@ def report_cmd(
                 )
             lines += [
                 "",
-                f"- `{s['command']}` — {s['date']}; load average before/after "
+                f"- `{s['command']}` — finished {s['date']}; load average before/after "
                 f"{s['loadavg_before'][0]:.2f} / {s['loadavg_after'][0]:.2f}",
                 "",
             ]
@@ -492,6 +504,8 @@ def report_cmd(
         "maxrss.",
         "",
     ]
+    if extra_md is not None:
+        lines += [extra_md.read_text(encoding="utf8")]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines), encoding="utf8")
     msg.good(f"Wrote {output}")

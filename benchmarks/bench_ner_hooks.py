@@ -84,6 +84,8 @@ def timed_logger(output_file: str):
                 "words": info["words"],
                 "wall_s": now - _T0,
                 "update_s": state["update_s"],
+                # CPU seconds of this process (all threads): less sensitive to other load than wall_s.
+                "cpu_s": time.process_time(),
             }
             stream.write(json.dumps(row) + "\n")
             stream.flush()
