@@ -14,7 +14,7 @@ from typing import List, Optional
 
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import Linear, Model, Softmax_v2, chain, with_array
+from thinc.api import Linear, Model, Softmax_v2, chain, glorot_uniform_init, with_array
 from thinc.types import Floats2d
 
 from .errors import Errors
@@ -104,13 +104,20 @@ def build_bilstm_lstm_tagger(
 ) -> Model[List[Doc], List[Floats2d]]:
     """tok2vec -> BiLSTM -> unidirectional LSTM -> per-token softmax: the
     "BiLSTM followed by LSTM" model of the Keras notebooks."""
-    arch = "spacy-bilstm-crf.BiLSTMLSTMTagger.v1"
+    return _bilstm_lstm_tagger(
+        "spacy-bilstm-crf.BiLSTMLSTMTagger.v1", tok2vec, width, depth, lstm_width, dropout,
+        spatial_dropout, sentence_level, Softmax_v2(nO=nO),
+    )
+
+
+def _bilstm_lstm_tagger(arch, tok2vec, width, depth, lstm_width, dropout, spatial_dropout,
+                        sentence_level, output) -> Model[List[Doc], List[Floats2d]]:
     _check(arch, "depth", depth, depth >= 1, "an integer >= 1")
     _check(arch, "lstm_width", lstm_width, lstm_width >= 1, "an integer >= 1")
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
     layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
-    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, Softmax_v2(nO=nO),
+    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, output,
                      sentence_level=sentence_level)
 
 
@@ -134,3 +141,42 @@ def build_bilstm_crf_tagger(
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v2")
+def build_bilstm_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 with a Glorot-initialised softmax. thinc's Softmax starts at zero,
+    which passes no gradient to the layers below at first: with the small
+    learning rates of transformer fine-tuning the v1 head barely learned."""
+    arch = "spacy-bilstm-crf.BiLSTMTagger.v2"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    output = Softmax_v2(nO=nO, init_W=glorot_uniform_init)
+    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], output, sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v2")
+def build_bilstm_lstm_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    lstm_width: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 with a Glorot-initialised softmax (see BiLSTMTagger.v2)."""
+    return _bilstm_lstm_tagger(
+        "spacy-bilstm-crf.BiLSTMLSTMTagger.v2", tok2vec, width, depth, lstm_width, dropout,
+        spatial_dropout, sentence_level, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
+    )

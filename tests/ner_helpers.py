@@ -36,7 +36,7 @@ def tiny_model_config(arch: str, width: int = 32, depth: int = 1) -> Dict:
             "include_static_vectors": False,
         },
     }
-    if arch == "spacy-bilstm-crf.BiLSTMLSTMTagger.v1":
+    if arch.startswith("spacy-bilstm-crf.BiLSTMLSTMTagger."):
         model["lstm_width"] = width
     return {"model": model}
 

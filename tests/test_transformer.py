@@ -154,7 +154,7 @@ def test_shipped_configs_use_a_cased_hub_model_and_a_listener():
     heads = {p.name: Config().from_disk(p, interpolate=False)["components"]["bilstm_crf_ner"]["model"]
              ["@architectures"] for p in CONFIGS}
     assert heads == {"transformer_crf.cfg": "spacy-bilstm-crf.BiLSTMCRFTagger.v1",
-                     "transformer.cfg": "spacy-bilstm-crf.BiLSTMTagger.v1"}
+                     "transformer.cfg": "spacy-bilstm-crf.BiLSTMTagger.v2"}
 
 
 def test_crf_pipeline_learns_toy_set(trained_crf):

@@ -175,3 +175,21 @@ def test_n_process_2_matches_one_process(tmp_path):
     single = [_ents(doc) for doc in nlp.pipe(texts)]
     multi = [_ents(doc) for doc in nlp.pipe(texts, n_process=2, batch_size=4)]
     assert multi == single
+
+
+@pytest.mark.parametrize(
+    "v1,v2",
+    [
+        ("spacy-bilstm-crf.BiLSTMTagger.v1", "spacy-bilstm-crf.BiLSTMTagger.v2"),
+        ("spacy-bilstm-crf.BiLSTMLSTMTagger.v1", "spacy-bilstm-crf.BiLSTMLSTMTagger.v2"),
+    ],
+)
+def test_v2_softmax_starts_with_glorot_weights_and_learns(v1, v2):
+    """v1's zero-initialised softmax passes no gradient down at first; v2's does."""
+    nlp_v1, _ = train_nlp(v1, n_iter=0)
+    assert not nlp_v1.get_pipe("bilstm_crf_ner").model.get_ref("output").get_param("W").any()
+    nlp, history = train_nlp(v2, n_iter=150)
+    output = nlp.get_pipe("bilstm_crf_ner").model.get_ref("output")
+    assert output.get_param("W").any()
+    assert history[-1] < history[0] * 0.2
+    assert _ents(nlp(TRAIN_DATA[3][0])) == TRAIN_DATA[3][1]
