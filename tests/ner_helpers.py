@@ -1,5 +1,6 @@
 """Test helpers: a toy NER set, tiny configs for each architecture, a trainer."""
-from typing import Dict
+from pathlib import Path
+from typing import Dict, List
 
 import spacy
 from spacy.language import Language
@@ -61,3 +62,26 @@ def train_nlp(arch: str, n_iter: int = 80, tag_scheme: str = "BILUO", data=TRAIN
         nlp.update(examples, sgd=optimizer, losses=losses)
         history.append(losses["bilstm_crf_ner"])
     return nlp, history
+
+
+BERT_SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def write_tiny_bert(path: Path, words: List[str]) -> Path:
+    """A randomly initialised 2-layer, 32-wide BERT with a cased word-level
+    vocabulary (the words, their characters and ##characters), no network."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path.mkdir(parents=True, exist_ok=True)
+    chars = sorted({c for w in words for c in w})
+    vocab = BERT_SPECIAL + sorted(set(words)) + [c for c in chars if c not in words] + ["##" + c for c in chars]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
+    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=False,
+                                  strip_accents=False, model_max_length=128)
+    tokenizer.save_pretrained(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(str(path))
+    return path

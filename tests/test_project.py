@@ -17,6 +17,8 @@ from typing import Dict, List
 import pytest
 import spacy
 
+from ner_helpers import write_tiny_bert
+
 pytest.importorskip("spacy_transformers")
 pytest.importorskip("transformers")
 pytest.importorskip("seqeval")
@@ -30,7 +32,6 @@ MODELS = ["bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "spacy
 CORPUS = "bc5cdr_sample"
 N_SENTENCES = 40
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TIMEOUT = 1500
 
 
@@ -38,25 +39,6 @@ def first_sentences(path: Path, n: int) -> str:
     """The first n blank-line-separated sentences of a token-per-line file."""
     blocks = path.read_text(encoding="utf8").split("\n\n")
     return "\n\n".join(blocks[:n]) + "\n\n"
-
-
-def write_tiny_bert(path: Path, words: List[str]) -> Path:
-    """A randomly initialised 2-layer, 32-wide BERT with a cased word-level vocabulary."""
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    path.mkdir(parents=True, exist_ok=True)
-    chars = sorted({c for w in words for c in w})
-    vocab = SPECIAL + sorted(set(words)) + [c for c in chars if c not in words] + ["##" + c for c in chars]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=False,
-                                  strip_accents=False, model_max_length=128)
-    tokenizer.save_pretrained(str(path))
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(str(path))
-    return path
 
 
 def write_tiny_conll(path: Path, n: int) -> None:

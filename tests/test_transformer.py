@@ -25,10 +25,8 @@ from thinc.api import Adam, Config
 # Hard imports, not importorskip: requirements.txt pins spacy-transformers and
 # transformers, and these checks must not turn into skipped tests.
 import spacy_transformers  # noqa: F401
-import torch
-from transformers import BertConfig, BertModel, BertTokenizerFast
 
-from ner_helpers import TRAIN_DATA
+from ner_helpers import TRAIN_DATA, write_tiny_bert
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CRF_CONFIG = CONFIG_DIR / "transformer_crf.cfg"
@@ -40,7 +38,6 @@ WINDOW = {
     "components.transformer.model.get_spans.stride": 48,
 }
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 N_ITER = 40
 
 
@@ -52,27 +49,11 @@ def offline():
         yield
 
 
-def write_tiny_bert(path: Path) -> Path:
-    """A randomly initialised 2-layer BERT and a cased word-level tokenizer."""
-    path.mkdir(parents=True, exist_ok=True)
-    nlp = spacy.blank("en")
-    words = sorted({t.text for text, _ in TRAIN_DATA for t in nlp.make_doc(text)})
-    chars = sorted({c for text, _ in TRAIN_DATA for c in text if not c.isspace()})
-    vocab = SPECIAL + words + [c for c in chars if c not in words] + ["##" + c for c in chars]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=False,
-                                  strip_accents=False, model_max_length=128)
-    tokenizer.save_pretrained(str(path))
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(str(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> Path:
-    return write_tiny_bert(tmp_path_factory.mktemp("tiny_bert") / "model")
+    nlp = spacy.blank("en")
+    words = sorted({t.text for text, _ in TRAIN_DATA for t in nlp.make_doc(text)})
+    return write_tiny_bert(tmp_path_factory.mktemp("tiny_bert") / "model", words)
 
 
 @pytest.fixture(scope="module")
