@@ -85,3 +85,19 @@ def write_tiny_bert(path: Path, words: List[str]) -> Path:
     torch.manual_seed(0)
     BertModel(config).save_pretrained(str(path))
     return path
+
+
+def write_toy_corpus(path: Path) -> Dict[str, str]:
+    """TRAIN_DATA as train.spacy and dev.spacy in `path`; returns the
+    `paths.train`/`paths.dev` overrides for a config."""
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    db = DocBin()
+    for text, ents in TRAIN_DATA:
+        doc = nlp.make_doc(text)
+        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
+        db.add(doc)
+    db.to_disk(path / "train.spacy")
+    db.to_disk(path / "dev.spacy")
+    return {"paths.train": str(path / "train.spacy"), "paths.dev": str(path / "dev.spacy")}

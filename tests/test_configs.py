@@ -6,10 +6,9 @@ import spacy
 from spacy.cli.debug_config import debug_config
 from spacy.cli.init_config import fill_config
 from spacy.cli.train import train
-from spacy.tokens import DocBin
 from thinc.api import Config, ConfigValidationError
 
-from ner_helpers import TRAIN_DATA
+from ner_helpers import TRAIN_DATA, write_toy_corpus
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("bilstm*.cfg"))
 SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patience": 0}
@@ -17,16 +16,7 @@ SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patie
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("corpus")
-    nlp = spacy.blank("en")
-    db = DocBin()
-    for text, ents in TRAIN_DATA:
-        doc = nlp.make_doc(text)
-        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
-        db.add(doc)
-    db.to_disk(path / "train.spacy")
-    db.to_disk(path / "dev.spacy")
-    return {"paths.train": str(path / "train.spacy"), "paths.dev": str(path / "dev.spacy")}
+    return write_toy_corpus(tmp_path_factory.mktemp("corpus"))
 
 
 def test_configs_are_shipped():

@@ -18,7 +18,6 @@ import spacy
 from spacy.cli.debug_config import debug_config
 from spacy.cli.init_config import fill_config
 from spacy.cli.train import train
-from spacy.tokens import DocBin
 from spacy.training import Example
 from thinc.api import Adam, Config
 
@@ -26,7 +25,7 @@ from thinc.api import Adam, Config
 # transformers, and these checks must not turn into skipped tests.
 import spacy_transformers  # noqa: F401
 
-from ner_helpers import TRAIN_DATA, write_tiny_bert
+from ner_helpers import TRAIN_DATA, write_toy_corpus, write_tiny_bert
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CRF_CONFIG = CONFIG_DIR / "transformer_crf.cfg"
@@ -58,16 +57,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Dict[str, str]:
-    path = tmp_path_factory.mktemp("trf_corpus")
-    nlp = spacy.blank("en")
-    db = DocBin()
-    for text, ents in TRAIN_DATA:
-        doc = nlp.make_doc(text)
-        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
-        db.add(doc)
-    db.to_disk(path / "train.spacy")
-    db.to_disk(path / "dev.spacy")
-    return {"paths.train": str(path / "train.spacy"), "paths.dev": str(path / "dev.spacy")}
+    return write_toy_corpus(tmp_path_factory.mktemp("trf_corpus"))
 
 
 def flatten(config, prefix=()) -> Dict:
