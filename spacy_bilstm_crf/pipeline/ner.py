@@ -147,8 +147,7 @@ class BiLSTMCRFNER(TrainablePipe):
             self._cache_key = key
 
     def add_label(self, label: str) -> int:
-        if not isinstance(label, str):
-            raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+        _check_label(label)
         if label in self.labels:
             return 0
         output = self.model.get_ref("output")
@@ -284,8 +283,7 @@ class BiLSTMCRFNER(TrainablePipe):
         """Replace the label set (initialization re-sizes the output anyway)."""
         self.cfg["labels"] = []
         for label in labels:
-            if not isinstance(label, str):
-                raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+            _check_label(label)
             if label not in self.cfg["labels"]:
                 self.cfg["labels"].append(label)
                 self.vocab.strings.add(label)
@@ -300,3 +298,8 @@ class BiLSTMCRFNER(TrainablePipe):
                     for param in layer.param_names:
                         layer.set_param(param, None)
                 layer.set_dim("nO", n_tags, force=True)
+
+
+def _check_label(label: object) -> None:
+    if not isinstance(label, str):
+        raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
