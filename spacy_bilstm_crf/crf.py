@@ -11,6 +11,8 @@ from typing import Dict, Optional, Tuple
 import torch
 from torchcrf import CRF
 
+from .packing import Packing, pack_layout
+
 # Added to the score of a forbidden transition or tag. Large enough that such
 # a path never wins, small enough to stay finite in float32 sums.
 PENALTY = -10000.0
@@ -112,6 +114,56 @@ def crf_nll(
     return (log_z - log_gold).sum()
 
 
+def _flat(emissions: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Padded (B, T, K) -> concatenated (N, K) real positions."""
+    return emissions[lengths_to_mask(lengths, emissions.shape[1])]
+
+
+def viterbi_packed(
+    flat: torch.Tensor,
+    packing: Packing,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Best path of each sequence: (N,) tag ids in the concatenated order of
+    `flat` (N, K), and (B,) path scores.
+
+    The forward pass keeps only the max scores, laid out (from, to, batch) so
+    the max runs over the outermost axis (a fast element-wise reduction; a max
+    with indices over a small inner axis is ~10x slower on CPU). The backtrace
+    recomputes each step's backpointer for the chosen tag only: a (K, n) argmax
+    per step, no per-sample Python loop. Each step touches only the sequences
+    still running (the packed layout).
+    """
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    em = flat.index_select(0, packing.index).t().contiguous()  # (K, N) packed
+    trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
+    history = torch.empty_like(em)
+    history[:, : sizes[0]] = start.unsqueeze(1) + em[:, : sizes[0]]
+    # final[:, r]: the score of sorted sequence r at its last position.
+    final = history[:, : sizes[0]].clone()
+    for t in range(1, len(sizes)):
+        n, here, prev = sizes[t], steps[t], steps[t - 1]
+        # Same order of additions as pytorch-crf, so the paths agree exactly.
+        best = ((history[:, prev : prev + n].unsqueeze(1) + trans) + em[:, here : here + n].unsqueeze(0)).amax(dim=0)
+        history[:, here : here + n] = best
+        final[:, :n] = best
+    best_score, current = (final + end.unsqueeze(1)).max(dim=0)
+    packed_tags = torch.empty(flat.shape[0], dtype=torch.int64, device=flat.device)
+    last = len(sizes) - 1
+    packed_tags[steps[last] : steps[last] + sizes[last]] = current[: sizes[last]]
+    for t in range(last, 0, -1):
+        n, prev = sizes[t], steps[t - 1]
+        # Sequences that end at t - 1 start their backtrace from their best tag.
+        current = current.clone()
+        current[:n] = (history[:, prev : prev + n] + transitions.index_select(1, current[:n])).argmax(dim=0)
+        packed_tags[prev : prev + sizes[t - 1]] = current[: sizes[t - 1]]
+    tags = torch.empty_like(packed_tags).index_copy_(0, packing.index, packed_tags)
+    scores = torch.empty_like(best_score).index_copy_(0, packing.order, best_score)
+    return tags, scores
+
+
 def viterbi_decode(
     emissions: torch.Tensor,
     lengths: torch.Tensor,
@@ -119,38 +171,12 @@ def viterbi_decode(
     start: torch.Tensor,
     end: torch.Tensor,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Best path per sequence: (B, T) tag ids (padding repeats the last tag)
-    and (B,) path scores.
-
-    Batched over sequences. The forward pass keeps only the max scores, laid
-    out (from, to, batch) so the max runs over the outermost axis (a fast
-    element-wise reduction; a max with indices over a small inner axis is ~10x
-    slower on CPU). The backtrace recomputes each step's backpointer for the
-    chosen tag only: a (K, B) argmax per step, no per-sample Python loop.
-    """
-    batch, max_len, n_tags = emissions.shape
-    em = emissions.permute(1, 2, 0).contiguous()  # (T, K, B)
-    trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
-    on = torch.arange(max_len, device=lengths.device)[:, None] < lengths[None, :]  # (T, B)
-    min_len = int(lengths.min())
-    history = torch.empty((max_len, n_tags, batch), dtype=emissions.dtype, device=emissions.device)
-    score = start.unsqueeze(1) + em[0]  # (K, B)
-    history[0] = score
-    for t in range(1, max_len):
-        # Same order of additions as pytorch-crf, so the paths agree exactly.
-        best = ((score.unsqueeze(1) + trans) + em[t].unsqueeze(0)).amax(dim=0)
-        # Past a sequence's end its score stays frozen.
-        score = best if t < min_len else torch.where(on[t], best, score)
-        history[t] = score
-    best_score, current = (score + end.unsqueeze(1)).max(dim=0)
-    path = torch.empty((max_len, batch), dtype=torch.int64, device=emissions.device)
-    path[max_len - 1] = current
-    for t in range(max_len - 1, 0, -1):
-        back = (history[t - 1] + transitions.index_select(1, current)).argmax(dim=0)
-        # In the padding, carry the last real tag back unchanged.
-        current = back if t < min_len else torch.where(on[t], back, current)
-        path[t - 1] = current
-    return path.t(), best_score
+    """`viterbi_packed` on a padded (B, T, K) batch: (B, T) tag ids (padding
+    repeats the last tag) and (B,) path scores."""
+    tags, scores = viterbi_packed(_flat(emissions, lengths), pack_layout(lengths), transitions, start, end)
+    positions = torch.minimum(torch.arange(emissions.shape[1])[None, :], (lengths - 1)[:, None])
+    offsets = torch.cumsum(lengths, 0) - lengths
+    return tags[offsets[:, None] + positions], scores
 
 
 def _logsumexp0(x: torch.Tensor) -> torch.Tensor:
@@ -160,82 +186,100 @@ def _logsumexp0(x: torch.Tensor) -> torch.Tensor:
 
 
 def forward_backward(
-    emissions: torch.Tensor,
-    lengths: torch.Tensor,
+    flat: torch.Tensor,
+    packing: Packing,
     transitions: torch.Tensor,
     start: torch.Tensor,
     end: torch.Tensor,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Forward and backward log-potentials, time-major: alpha, beta (T, K, B)
-    and log Z (B,).
+    """Forward and backward log-potentials of concatenated sequences (N, K):
+    alpha, beta (N, K) in the same order, and log Z (B,).
 
-    alpha[t, k, b]: log-sum of the scores of all prefixes of sequence b that
-    end in tag k at t (emission at t included); beta[t, k, b]: log-sum of all
-    suffixes after t given tag k at t (end score included). Positions past a
-    sequence's end hold values that are never read.
+    alpha[i, k]: log-sum of the scores of all prefixes of i's sequence that
+    end in tag k at i (emission at i included); beta[i, k]: log-sum of all
+    suffixes after i given tag k at i (end score included). Each step touches
+    only the sequences still running (the packed layout).
     """
-    batch, max_len, n_tags = emissions.shape
-    em = emissions.permute(1, 2, 0).contiguous()  # (T, K, B)
-    on = torch.arange(max_len, device=lengths.device)[:, None] < lengths[None, :]
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    n_tags = flat.shape[1]
+    em = flat.index_select(0, packing.index).t().contiguous()  # (K, N) packed
     alpha = torch.empty_like(em)
     beta = torch.empty_like(em)
     trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
     trans_t = transitions.t().unsqueeze(2)  # (K_to, K_from, 1)
-    alpha[0] = start.unsqueeze(1) + em[0]
-    for t in range(1, max_len):
-        step = _logsumexp0(alpha[t - 1].unsqueeze(1) + trans) + em[t]
-        alpha[t] = torch.where(on[t], step, alpha[t - 1])
-    log_z = torch.logsumexp(alpha[max_len - 1] + end.unsqueeze(1), dim=0)
-    end_col = end.unsqueeze(1).expand(n_tags, batch)
-    beta[max_len - 1] = end_col
-    for t in range(max_len - 2, -1, -1):
-        step = _logsumexp0(trans_t + (em[t + 1] + beta[t + 1]).unsqueeze(1))
+    alpha[:, : sizes[0]] = start.unsqueeze(1) + em[:, : sizes[0]]
+    final = alpha[:, : sizes[0]].clone()
+    for t in range(1, len(sizes)):
+        n, here, prev = sizes[t], steps[t], steps[t - 1]
+        step = _logsumexp0(alpha[:, prev : prev + n].unsqueeze(1) + trans) + em[:, here : here + n]
+        alpha[:, here : here + n] = step
+        final[:, :n] = step
+    log_z = torch.logsumexp(final + end.unsqueeze(1), dim=0)
+    last = len(sizes) - 1
+    beta[:, steps[last] :] = end.unsqueeze(1)
+    for t in range(last - 1, -1, -1):
+        n, here, nxt = sizes[t + 1], steps[t], steps[t + 1]
+        following = em[:, nxt : nxt + n] + beta[:, nxt : nxt + n]
+        beta[:, here : here + n] = _logsumexp0(trans_t + following.unsqueeze(1))
         # Where t is a sequence's last position, only the end score follows.
-        beta[t] = torch.where(on[t + 1], step, end_col)
-    return alpha, beta, log_z
+        beta[:, here + n : here + sizes[t]] = end.unsqueeze(1)
+    unpack = lambda x: torch.empty_like(x.t()).index_copy_(0, packing.index, x.t())  # noqa: E731
+    log_z = torch.empty_like(log_z).index_copy_(0, packing.order, log_z)
+    return unpack(alpha), unpack(beta), log_z
 
 
 def span_log_probs(
-    emissions: torch.Tensor,
+    flat: torch.Tensor,
     lengths: torch.Tensor,
     transitions: torch.Tensor,
     start: torch.Tensor,
     end: torch.Tensor,
-    paths: torch.Tensor,
+    tags: torch.Tensor,
     spans: torch.Tensor,
     continuation: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """Log-probability, under the CRF, of each labelled span of a decoded path.
 
-    paths: (B, T) decoded tag ids; spans: (N, 3) rows (sequence, start, end)
-    whose tags on `paths` form one entity. The probability is the sum over
-    every whole-sequence labelling that contains that entity: the tags of the
-    span as decoded, and (where the scheme lets an entity continue, BIO) a next
-    tag that does not continue it. continuation: (K,) the tag that would
-    continue an entity ending in each tag, -1 where none can (BILUO: all -1).
+    flat: (N, K) emissions of the sequences concatenated, of these lengths;
+    tags: (N,) their decoded tag ids; spans: (S, 3) rows (sequence, start, end)
+    whose tags form one entity. The probability is the sum over every
+    whole-sequence labelling that contains that entity: the tags of the span
+    as decoded, and (where the scheme lets an entity continue, BIO) a next tag
+    that does not continue it. continuation: (K,) the tag that would continue
+    an entity ending in each tag, -1 where none can (BILUO: all -1).
+
+    Only the sequences that hold a span run forward-backward.
     """
     if spans.shape[0] == 0:
-        return emissions.new_zeros((0,))
-    alpha, beta, log_z = forward_backward(emissions, lengths, transitions, start, end)
-    em = emissions.permute(1, 0, 2)  # (T, B, K)
-    path_t = paths.t()  # (T, B)
-    seq, first, stop = spans[:, 0], spans[:, 1], spans[:, 2]
-    last = stop - 1
-    # Score of the path's own steps, cumulated: cum[t] = sum_{u<=t} trans + em at u>=1.
-    step = transitions[path_t[:-1], path_t[1:]] + em[1:].gather(2, path_t[1:].unsqueeze(2)).squeeze(2)
-    cum = torch.cat([step.new_zeros((1, step.shape[1])), step.cumsum(dim=0)], dim=0)  # (T, B)
-    inner = cum[last, seq] - cum[first, seq]
-    head = alpha[first, paths[seq, first], seq]
-    tail = beta[last, paths[seq, last], seq]
+        return flat.new_zeros((0,))
+    offsets = torch.cumsum(lengths, 0) - lengths
+    # Keep the sequences with spans, renumbered, and their rows.
+    used, seq = torch.unique(spans[:, 0], return_inverse=True)
+    sub_lengths = lengths[used]
+    rows = (offsets[used][:, None] + torch.arange(int(sub_lengths.max()))[None, :])[
+        lengths_to_mask(sub_lengths, int(sub_lengths.max()))
+    ]
+    flat, tags = flat.index_select(0, rows), tags.index_select(0, rows)
+    alpha, beta, log_z = forward_backward(flat, pack_layout(sub_lengths), transitions, start, end)
+    sub_offsets = torch.cumsum(sub_lengths, 0) - sub_lengths
+    first = sub_offsets[seq] + spans[:, 1]
+    last = sub_offsets[seq] + spans[:, 2] - 1
+    # Score of the path's own steps, cumulated along the concatenation: the
+    # difference between two positions of one sequence is the sum between them.
+    step = transitions[tags[:-1], tags[1:]] + flat[1:].gather(1, tags[1:].unsqueeze(1)).squeeze(1)
+    cum = torch.cat([step.new_zeros((1,)), step.cumsum(dim=0)])
+    inner = cum[last] - cum[first]
+    head = alpha[first, tags[first]]
+    tail = beta[last, tags[last]]
     if continuation is not None:
-        cont = continuation[paths[seq, last]]
-        has_next = (stop < lengths[seq]) & (cont >= 0)
+        cont = continuation[tags[last]]
+        has_next = (spans[:, 2] < sub_lengths[seq]) & (cont >= 0)
         if bool(has_next.any()):
-            rows = has_next.nonzero().squeeze(1)
-            s, nxt, tag = seq[rows], stop[rows], paths[seq[rows], last[rows]]
+            idx = has_next.nonzero().squeeze(1)
+            nxt, tag = last[idx] + 1, tags[last[idx]]
             # Every next tag but the continuing one.
-            scores = transitions[tag] + em[nxt, s] + beta[nxt, :, s]  # (R, K)
-            scores[torch.arange(rows.shape[0]), cont[rows]] = PENALTY
+            scores = transitions[tag] + flat[nxt] + beta[nxt]  # (R, K)
+            scores[torch.arange(idx.shape[0]), cont[idx]] = PENALTY
             tail = tail.clone()
-            tail[rows] = torch.logsumexp(scores, dim=1)
+            tail[idx] = torch.logsumexp(scores, dim=1)
     return head + inner + tail - log_z[seq]

@@ -12,8 +12,9 @@ import torch
 from thinc.api import Model, xp2torch
 from thinc.types import Floats1d, Floats2d, Ints1d
 
-from .crf import apply_constraints, lengths_to_mask, span_log_probs, viterbi_decode
+from .crf import apply_constraints, lengths_to_mask, span_log_probs, viterbi_packed
 from .layers.crf import get_crf_params
+from .packing import pack_layout
 from .tags import continuation_ids, tag_ids_to_offsets
 
 Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -76,14 +77,16 @@ def decode(
     if not nonempty:
         return Decoded(output, probs)
     with torch.inference_mode():
-        _, padded, lengths, _ = pad_scores(model.ops, [scores[i] for i in nonempty])
+        lengths = torch.tensor([len(scores[i]) for i in nonempty], dtype=torch.int64)
+        flat = xp2torch(model.ops.asarray2f(model.ops.flatten([scores[i] for i in nonempty], pad=0)))
         if model.attrs["head"] == "softmax":
-            padded = torch.log(padded.clamp(min=1e-12))
-        _, (trans, start, end) = transition_scores(model, padded.shape[2], constraints)
-        paths, _ = viterbi_decode(padded, lengths, trans, start, end)
-        paths_np = paths.numpy().astype("int32")
+            flat = torch.log(flat.clamp(min=1e-12))
+        _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
+        tags_t, _ = viterbi_packed(flat, pack_layout(lengths), trans, start, end)
+        tags_np = tags_t.numpy().astype("int32")
+        offsets = numpy.cumsum([0] + lengths.tolist())
         for row, i in enumerate(nonempty):
-            output[i] = paths_np[row, : len(scores[i])]
+            output[i] = tags_np[offsets[row] : offsets[row + 1]]
         if probs is not None:
             tags, scheme = entity_scores
             spans = [
@@ -93,9 +96,9 @@ def decode(
             ]
             span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
             continuation = torch.from_numpy(continuation_ids(tags, scheme))
-            log_p = span_log_probs(padded, lengths, trans, start, end, paths, span_t, continuation)
-            flat = log_p.exp().clamp(max=1.0).numpy().astype("float32")
+            log_p = span_log_probs(flat, lengths, trans, start, end, tags_t, span_t, continuation)
+            values = log_p.exp().clamp(max=1.0).numpy().astype("float32")
             rows = span_t[:, 0].numpy()
             for row, i in enumerate(nonempty):
-                probs[i] = flat[rows == row]
+                probs[i] = values[rows == row]
     return Decoded(output, probs)

@@ -4,7 +4,8 @@ import itertools
 import pytest
 import torch
 
-from spacy_bilstm_crf.crf import apply_constraints, forward_backward, span_log_probs, viterbi_decode
+from spacy_bilstm_crf.crf import apply_constraints, forward_backward, lengths_to_mask, span_log_probs, viterbi_decode
+from spacy_bilstm_crf.packing import pack_layout
 from spacy_bilstm_crf.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
 
 
@@ -26,7 +27,8 @@ def crf():
 
 def test_log_z_equals_enumeration(crf):
     emissions, lengths, trans, start, end = crf
-    _, _, log_z = forward_backward(emissions, lengths, trans, start, end)
+    flat = emissions[lengths_to_mask(lengths, emissions.shape[1])]
+    _, _, log_z = forward_backward(flat, pack_layout(lengths), trans, start, end)
     for b, n in enumerate(lengths.tolist()):
         paths = itertools.product(range(emissions.shape[2]), repeat=n)
         expected = torch.logsumexp(torch.stack([_score(emissions[b], p, trans, start, end) for p in paths]), 0)
@@ -57,7 +59,8 @@ def test_entity_probability_equals_enumeration(crf, scheme):
             entities.append((b, s, e, label))
     assert spans, "the fixture must decode some entities"
     cont = torch.from_numpy(continuation_ids(tags, scheme))
-    got = span_log_probs(emissions, lengths, trans, start, end, paths, torch.tensor(spans), cont)
+    mask = lengths_to_mask(lengths, emissions.shape[1])
+    got = span_log_probs(emissions[mask], lengths, trans, start, end, paths[mask], torch.tensor(spans), cont)
     for (b, s, e, label), value in zip(entities, got):
         n = int(lengths[b])
         everything, containing = [], []
@@ -68,3 +71,19 @@ def test_entity_probability_equals_enumeration(crf, scheme):
                 containing.append(score)
         expected = torch.logsumexp(torch.stack(containing), 0) - torch.logsumexp(torch.stack(everything), 0)
         assert torch.allclose(value, expected, atol=1e-4), (scheme, s, e, label)
+
+
+def test_marginals_of_a_sequence_do_not_depend_on_the_batch(crf):
+    """Alpha/beta of a sequence are the same alone and in a batch of other
+    lengths (the packed recursions slice the batch per step)."""
+    emissions, lengths, trans, start, end = crf
+    flat = emissions[lengths_to_mask(lengths, emissions.shape[1])]
+    alpha, beta, log_z = forward_backward(flat, pack_layout(lengths), trans, start, end)
+    offset = 0
+    for b, n in enumerate(lengths.tolist()):
+        rows = flat[offset : offset + n]
+        a1, b1, z1 = forward_backward(rows, pack_layout(torch.tensor([n])), trans, start, end)
+        assert torch.allclose(alpha[offset : offset + n], a1, atol=1e-5)
+        assert torch.allclose(beta[offset : offset + n], b1, atol=1e-5)
+        assert torch.allclose(log_z[b], z1[0], atol=1e-5)
+        offset += n

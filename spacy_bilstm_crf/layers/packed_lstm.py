@@ -13,7 +13,9 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from thinc.types import Floats2d
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence
+
+from ..packing import pack_layout
 
 # torch's intra-op thread pool does not survive a fork: a worker forked by
 # `nlp.pipe(n_process=...)` would hang in its first parallel op. One thread
@@ -39,15 +41,13 @@ class PackedLSTMModule(torch.nn.Module):
     def forward(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if lengths.numel() == 0:
             return flat.new_zeros((0, self.lstm.hidden_size * (2 if self.lstm.bidirectional else 1)))
-        max_len = int(lengths.max())
-        mask = torch.arange(max_len)[None, :] < lengths[:, None]
-        padded = flat.new_zeros((lengths.shape[0], max_len, flat.shape[1]))
-        padded[mask] = flat
-        packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
-        output, _ = self.lstm(packed)
-        output, _ = pad_packed_sequence(output, batch_first=True, total_length=max_len)
-        # Boolean indexing walks (doc, position) in order: the concatenation again.
-        return output[mask]
+        packing = pack_layout(lengths)
+        # Build the PackedSequence straight from the concatenated rows: padding
+        # to the longest sequence and unpadding again cost more than the LSTM
+        # itself when one long sentence shares a batch with many short ones.
+        output, _ = self.lstm(PackedSequence(flat.index_select(0, packing.index), packing.batch_sizes))
+        out = output.data.new_empty((flat.shape[0], output.data.shape[1]))
+        return out.index_copy(0, packing.index, output.data)
 
 
 def serialize_state(module: torch.nn.Module) -> bytes:

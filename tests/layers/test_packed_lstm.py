@@ -48,3 +48,29 @@ def test_loading_never_unpickles():
     evil = dict(shim, state=b"\x80\x04K\x01.")
     with pytest.raises(Exception):
         model.shims[0].from_bytes(srsly.msgpack_dumps(evil))
+
+
+def test_packing_matches_torch_pad_and_pack():
+    """Packing straight from the concatenation gives torch's own packed LSTM
+    result, outputs and input gradients, for unsorted lengths."""
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from spacy_bilstm_crf.layers.packed_lstm import PackedLSTMModule
+
+    torch.manual_seed(0)
+    module = PackedLSTMModule(4, 3, depth=2, dropout=0.0, bidirectional=True)
+    lengths = torch.tensor([3, 7, 1, 7, 2])
+    flat = torch.randn(int(lengths.sum()), 4, requires_grad=True)
+    ours = module(flat, lengths)
+    (d_ours,) = torch.autograd.grad(ours.pow(2).sum(), flat)
+
+    mask = torch.arange(7)[None, :] < lengths[:, None]
+    padded = flat.new_zeros((5, 7, 4))
+    padded[mask] = flat
+    packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = pad_packed_sequence(module.lstm(packed)[0], batch_first=True)
+    reference = out[mask]
+    (d_ref,) = torch.autograd.grad(reference.pow(2).sum(), flat)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    assert torch.allclose(d_ours, d_ref, atol=1e-6)
