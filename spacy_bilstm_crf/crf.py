@@ -1,15 +1,16 @@
-"""Linear-chain CRF algorithms on padded torch batches.
+"""Linear-chain CRF algorithms, batched on the packed layout (see `packing`).
 
-The likelihood uses pytorch-crf's forward algorithm (`CRF._compute_normalizer`);
-decoding is our own batched Viterbi whose backtrace is vectorized over the
-batch, with no per-sample Python loop (pytorch-crf's `decode` backtraces each
-sample in Python and returns lists). Missing gold tags are marginalised: the numerator sums over every
-path that agrees with the known tags.
+The likelihood is pytorch-crf's forward algorithm and path score, and the
+tests hold it to pytorch-crf's numbers; it runs on the packed layout because
+pytorch-crf's own autograd grows with the square of the longest sentence.
+Decoding is a batched Viterbi whose backtrace is vectorized over the batch,
+with no per-sample Python loop (pytorch-crf's `decode` backtraces each sample
+in Python and returns lists). Missing gold tags are marginalised: the
+numerator sums over every path that agrees with the known tags.
 """
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
-from torchcrf import CRF
 
 from .packing import Packing, pack_layout
 
@@ -40,50 +41,85 @@ def apply_constraints(
     )
 
 
-class _ScoringCRF(CRF):
-    """pytorch-crf's CRF whose forward returns, per sequence, log Z (the
-    log-sum over all paths) or, given tags, the score of that path."""
-
-    def forward(  # type: ignore[override]
-        self, emissions: torch.Tensor, mask: torch.Tensor, tags: Optional[torch.Tensor] = None
-    ) -> torch.Tensor:
-        # pytorch-crf's internals are time-major.
-        emissions, mask = emissions.transpose(0, 1), mask.transpose(0, 1)
-        if tags is None:
-            return self._compute_normalizer(emissions, mask)
-        return self._compute_score(emissions, tags.transpose(0, 1), mask)
-
-
-_modules: Dict[int, _ScoringCRF] = {}
-
-
-def _pytorch_crf(
-    emissions: torch.Tensor,
-    mask: torch.Tensor,
-    transitions: torch.Tensor,
-    start: torch.Tensor,
-    end: torch.Tensor,
-    tags: Optional[torch.Tensor] = None,
-) -> torch.Tensor:
-    """Call pytorch-crf with our (differentiable) parameters bound in place of
-    the module's own."""
-    n_tags = emissions.shape[-1]
-    module = _modules.get(n_tags)
-    if module is None:
-        module = _modules[n_tags] = _ScoringCRF(n_tags, batch_first=True)
-    params = {"transitions": transitions, "start_transitions": start, "end_transitions": end}
-    return torch.func.functional_call(module, params, (emissions, mask, tags))
-
-
-def log_partition(
-    emissions: torch.Tensor,
-    mask: torch.Tensor,
+def log_partition_packed(
+    flat: torch.Tensor,
+    packing: Packing,
     transitions: torch.Tensor,
     start: torch.Tensor,
     end: torch.Tensor,
 ) -> torch.Tensor:
-    """(B,) log Z of each sequence, by pytorch-crf's forward algorithm."""
-    return _pytorch_crf(emissions, mask, transitions, start, end)
+    """(B,) log Z of concatenated sequences (N, K), differentiable.
+
+    The forward algorithm of pytorch-crf's `_compute_normalizer`, on the packed
+    layout. pytorch-crf reads `emissions[t]` at every step, and autograd turns
+    each of those reads into a zero-filled gradient of the whole (T, B, K)
+    tensor: training cost grows with the square of the longest sentence
+    (~80% of a CoNLL update). Splitting the packed emissions into steps keeps
+    the backward linear, and finished sequences leave the batch.
+    """
+    sizes = packing.batch_sizes.tolist()
+    em = flat.index_select(0, packing.index).split(sizes)
+    score = start.unsqueeze(0) + em[0]  # (n, K)
+    done = []
+    for t in range(1, len(sizes)):
+        n = sizes[t]
+        if n < score.shape[0]:
+            done.append(score[n:])
+            score = score[:n]
+        # (n, K_from, 1) + (K_from, K_to) + (n, 1, K_to), summed over K_from.
+        score = torch.logsumexp(score.unsqueeze(2) + transitions + em[t].unsqueeze(1), dim=1)
+    done.append(score)
+    # Sequences finish longest last: reversed, the pieces are in sorted order.
+    final = torch.cat(done[::-1], dim=0) + end
+    log_z = torch.logsumexp(final, dim=1)
+    return log_z.index_select(0, torch.argsort(packing.order))
+
+
+def path_scores(
+    flat: torch.Tensor,
+    tags: torch.Tensor,
+    lengths: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+) -> torch.Tensor:
+    """(B,) score of each concatenated sequence's tag path (pytorch-crf's
+    `_compute_score`, vectorized over all positions at once)."""
+    offsets = torch.cumsum(lengths, 0) - lengths
+    last = offsets + lengths - 1
+    emitted = flat.gather(1, tags.unsqueeze(1)).squeeze(1)
+    moves = transitions[tags[:-1], tags[1:]]
+    # A move into a sequence's first position comes from the previous sequence.
+    moves = moves.index_fill(0, offsets[1:] - 1, 0.0) if lengths.shape[0] > 1 else moves
+    per_position = emitted + torch.cat([emitted.new_zeros((1,)), moves])
+    seq = torch.repeat_interleave(torch.arange(lengths.shape[0]), lengths)
+    summed = per_position.new_zeros((lengths.shape[0],)).index_add(0, seq, per_position)
+    return summed + start[tags[offsets]] + end[tags[last]]
+
+
+def crf_nll_packed(
+    flat: torch.Tensor,
+    gold: torch.Tensor,
+    lengths: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+) -> torch.Tensor:
+    """Summed negative log-likelihood of the gold tags of concatenated
+    sequences: flat (N, K) emissions, gold (N,) long, -1 where the tag is
+    missing (any tag allowed there); lengths (B,) with every length >= 1."""
+    packing = pack_layout(lengths)
+    log_z = log_partition_packed(flat, packing, transitions, start, end)
+    known = gold >= 0
+    if bool(known.all()):
+        log_gold = path_scores(flat, gold, lengths, transitions, start, end)
+        return (log_z - log_gold).sum()
+    gold_allowed = torch.zeros_like(flat, dtype=torch.bool)
+    gold_allowed.scatter_(1, gold.clamp(min=0).unsqueeze(1), True)
+    gold_allowed |= ~known.unsqueeze(1)
+    constrained = flat + (~gold_allowed).to(flat.dtype) * PENALTY
+    log_gold = log_partition_packed(constrained, packing, transitions, start, end)
+    return (log_z - log_gold).sum()
 
 
 def crf_nll(
@@ -94,24 +130,10 @@ def crf_nll(
     start: torch.Tensor,
     end: torch.Tensor,
 ) -> torch.Tensor:
-    """Summed negative log-likelihood of the gold tags.
-
-    emissions: (B, T, K); gold: (B, T) long, -1 where the tag is missing (any
-    tag allowed there); lengths: (B,) with every length >= 1.
-    """
+    """`crf_nll_packed` on a padded batch: emissions (B, T, K); gold (B, T)
+    long, -1 where the tag is missing; lengths (B,) with every length >= 1."""
     mask = lengths_to_mask(lengths, emissions.shape[1])
-    log_z = log_partition(emissions, mask, transitions, start, end)
-    known = gold >= 0
-    if bool((known | ~mask).all()):
-        # Fully labelled: the numerator is the gold path's score.
-        log_gold = _pytorch_crf(emissions, mask, transitions, start, end, gold.clamp(min=0))
-        return (log_z - log_gold).sum()
-    gold_allowed = torch.zeros_like(emissions, dtype=torch.bool)
-    gold_allowed.scatter_(2, gold.clamp(min=0).unsqueeze(2), True)
-    gold_allowed |= ~known.unsqueeze(2)
-    constrained = emissions + (~gold_allowed).to(emissions.dtype) * PENALTY
-    log_gold = log_partition(constrained, mask, transitions, start, end)
-    return (log_z - log_gold).sum()
+    return crf_nll_packed(emissions[mask], gold[mask], lengths, transitions, start, end)
 
 
 def _flat(emissions: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -179,12 +201,6 @@ def viterbi_decode(
     return tags[offsets[:, None] + positions], scores
 
 
-def _logsumexp0(x: torch.Tensor) -> torch.Tensor:
-    """logsumexp over the outermost axis (an element-wise reduction: fast on CPU)."""
-    peak = x.amax(dim=0)
-    return peak + (x - peak).exp().sum(dim=0).log()
-
-
 def forward_backward(
     flat: torch.Tensor,
     packing: Packing,
@@ -193,39 +209,64 @@ def forward_backward(
     end: torch.Tensor,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Forward and backward log-potentials of concatenated sequences (N, K):
-    alpha, beta (N, K) in the same order, and log Z (B,).
+    alpha, beta (N, K) in the same order, and log Z (B,). Use float64.
 
     alpha[i, k]: log-sum of the scores of all prefixes of i's sequence that
     end in tag k at i (emission at i included); beta[i, k]: log-sum of all
-    suffixes after i given tag k at i (end score included). Each step touches
-    only the sequences still running (the packed layout).
+    suffixes after i given tag k at i (end score included).
+
+    The recursions run in probability space, rescaled to sum 1 at every step
+    with the log of the scales kept apart (the classic scaled forward-
+    backward): each step is one (n, K) x (K, K) product and K exps per token,
+    where the log-space version takes K * K exps per token. Forbidden
+    transitions (PENALTY) become exact zeros; in float64 no allowed path
+    underflows. Each step touches only the sequences still running.
     """
     steps, sizes = packing.steps, packing.batch_sizes.tolist()
-    n_tags = flat.shape[1]
-    em = flat.index_select(0, packing.index).t().contiguous()  # (K, N) packed
-    alpha = torch.empty_like(em)
-    beta = torch.empty_like(em)
-    trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
-    trans_t = transitions.t().unsqueeze(2)  # (K_to, K_from, 1)
-    alpha[:, : sizes[0]] = start.unsqueeze(1) + em[:, : sizes[0]]
-    final = alpha[:, : sizes[0]].clone()
+    em = flat.index_select(0, packing.index)  # (N, K) packed
+    shift = em.amax(dim=1)
+    factor = (em - shift.unsqueeze(1)).exp()  # emission factors in (0, 1]
+    moves = (transitions - transitions.max()).exp()
+    move_shift = transitions.max()
+    alpha = torch.empty_like(em)  # rescaled: rows sum to 1
+    log_a = torch.empty_like(shift)  # log of what was divided out, cumulated
+    n = sizes[0]
+    raw = (start - start.max()).exp() * factor[:n]
+    total = raw.sum(dim=1)
+    alpha[:n] = raw / total.unsqueeze(1)
+    log_a[:n] = total.log() + shift[:n] + start.max()
     for t in range(1, len(sizes)):
         n, here, prev = sizes[t], steps[t], steps[t - 1]
-        step = _logsumexp0(alpha[:, prev : prev + n].unsqueeze(1) + trans) + em[:, here : here + n]
-        alpha[:, here : here + n] = step
-        final[:, :n] = step
-    log_z = torch.logsumexp(final + end.unsqueeze(1), dim=0)
+        raw = (alpha[prev : prev + n] @ moves) * factor[here : here + n]
+        total = raw.sum(dim=1)
+        alpha[here : here + n] = raw / total.unsqueeze(1)
+        log_a[here : here + n] = log_a[prev : prev + n] + total.log() + shift[here : here + n] + move_shift
+    # Each sorted sequence's last packed row, and log Z from it.
+    lengths_sorted = packing.lengths[packing.order]
+    last_rows = torch.tensor(steps[:-1], dtype=torch.int64)[lengths_sorted - 1] + torch.arange(len(lengths_sorted))
+    end_factor = (end - end.max()).exp()
+    log_z = (alpha[last_rows] @ end_factor).log() + log_a[last_rows] + end.max()
+
+    beta = torch.empty_like(em)
+    log_b = torch.empty_like(shift)
+    end_total = end_factor.sum()
     last = len(sizes) - 1
-    beta[:, steps[last] :] = end.unsqueeze(1)
+    beta[steps[last] :] = end_factor / end_total
+    log_b[steps[last] :] = end_total.log() + end.max()
     for t in range(last - 1, -1, -1):
         n, here, nxt = sizes[t + 1], steps[t], steps[t + 1]
-        following = em[:, nxt : nxt + n] + beta[:, nxt : nxt + n]
-        beta[:, here : here + n] = _logsumexp0(trans_t + following.unsqueeze(1))
+        raw = (factor[nxt : nxt + n] * beta[nxt : nxt + n]) @ moves.t()
+        total = raw.sum(dim=1)
+        beta[here : here + n] = raw / total.unsqueeze(1)
+        log_b[here : here + n] = log_b[nxt : nxt + n] + total.log() + shift[nxt : nxt + n] + move_shift
         # Where t is a sequence's last position, only the end score follows.
-        beta[:, here + n : here + sizes[t]] = end.unsqueeze(1)
-    unpack = lambda x: torch.empty_like(x.t()).index_copy_(0, packing.index, x.t())  # noqa: E731
+        beta[here + n : here + sizes[t]] = end_factor / end_total
+        log_b[here + n : here + sizes[t]] = end_total.log() + end.max()
+    log_alpha = alpha.log() + log_a.unsqueeze(1)
+    log_beta = beta.log() + log_b.unsqueeze(1)
+    unpack = lambda x: torch.empty_like(x).index_copy_(0, packing.index, x)  # noqa: E731
     log_z = torch.empty_like(log_z).index_copy_(0, packing.order, log_z)
-    return unpack(alpha), unpack(beta), log_z
+    return unpack(log_alpha), unpack(log_beta), log_z
 
 
 def span_log_probs(
@@ -259,7 +300,11 @@ def span_log_probs(
     rows = (offsets[used][:, None] + torch.arange(int(sub_lengths.max()))[None, :])[
         lengths_to_mask(sub_lengths, int(sub_lengths.max()))
     ]
-    flat, tags = flat.index_select(0, rows), tags.index_select(0, rows)
+    # In float64: log P(span) is a small difference of sums as large as the
+    # sentence is long, which float32 rounds to ~1e-4.
+    dtype = flat.dtype
+    flat, tags = flat.index_select(0, rows).double(), tags.index_select(0, rows)
+    transitions, start, end = transitions.double(), start.double(), end.double()
     alpha, beta, log_z = forward_backward(flat, pack_layout(sub_lengths), transitions, start, end)
     sub_offsets = torch.cumsum(sub_lengths, 0) - sub_lengths
     first = sub_offsets[seq] + spans[:, 1]
@@ -282,4 +327,4 @@ def span_log_probs(
             scores[torch.arange(idx.shape[0]), cont[idx]] = PENALTY
             tail = tail.clone()
             tail[idx] = torch.logsumexp(scores, dim=1)
-    return head + inner + tail - log_z[seq]
+    return (head + inner + tail - log_z[seq]).to(dtype)

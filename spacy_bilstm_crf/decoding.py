@@ -12,27 +12,12 @@ import torch
 from thinc.api import Model, xp2torch
 from thinc.types import Floats1d, Floats2d, Ints1d
 
-from .crf import apply_constraints, lengths_to_mask, span_log_probs, viterbi_packed
+from .crf import apply_constraints, span_log_probs, viterbi_packed
 from .layers.crf import get_crf_params
 from .packing import pack_layout
 from .tags import continuation_ids, tag_ids_to_offsets
 
 Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-def pad_scores(
-    ops, scores: Sequence[Floats2d], *, requires_grad: bool = False
-) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Non-empty score arrays -> (flat (N, K) tensor, padded (B, T, K), lengths, mask).
-
-    `flat` is the leaf to read gradients from; `padded` is built from it.
-    """
-    lengths = torch.tensor([len(s) for s in scores], dtype=torch.int64)
-    flat = xp2torch(ops.asarray2f(ops.flatten(list(scores), pad=0)), requires_grad=requires_grad)
-    mask = lengths_to_mask(lengths, int(lengths.max()))
-    padded = flat.new_zeros((len(scores), mask.shape[1], flat.shape[1]))
-    padded[mask] = flat
-    return flat, padded, lengths, mask
 
 
 def transition_scores(

@@ -80,3 +80,21 @@ def test_constrained_viterbi_is_always_valid():
         path = paths[i, : lengths[i]].tolist()
         assert a_start[path[0]] and a_end[path[-1]]
         assert all(a_trans[x, y] for x, y in zip(path, path[1:]))
+
+
+def test_nll_gradients_equal_pytorch_crf():
+    """The packed likelihood gives pytorch-crf's gradients for emissions and
+    parameters, on unsorted lengths."""
+    crf = _reference(6, 7)
+    lengths = torch.tensor([3, 8, 1, 5])
+    mask = lengths_to_mask(lengths, 8)
+    gold = torch.randint(0, 6, (4, 8))
+    em_ref = torch.randn(4, 8, 6, requires_grad=True)
+    (-crf(em_ref, gold, mask, reduction="sum")).backward()
+    em = em_ref.detach().clone().requires_grad_(True)
+    params = [p.detach().clone().requires_grad_(True) for p in
+              (crf.transitions, crf.start_transitions, crf.end_transitions)]
+    crf_nll(em, gold.masked_fill(~mask, -1), lengths, *params).backward()
+    assert torch.allclose(em.grad, em_ref.grad, atol=1e-5)
+    for ours, theirs in zip(params, (crf.transitions, crf.start_transitions, crf.end_transitions)):
+        assert torch.allclose(ours.grad, theirs.grad, atol=1e-5)
