@@ -2,9 +2,9 @@
 
 1. Load SOURCE (e.g. a BiLSTM-CRF trained on CoNLL-2003).
 2. Keep its embeddings (tok2vec) and LSTM weights; give the component the target corpus's labels
-   and resize the output layer and the CRF to the new tag set. `_set_labels` / `_set_output_size`
-   of the component drop the old output/CRF weights when the size changes; then only the `output`
-   and `crf` layers are initialized (fresh weights), everything else stays as trained.
+   and resize the output layer and the CRF to the new tag set with the component's
+   `resize_labels`: only the `output` and `crf` layers get fresh weights, everything else stays
+   as trained (checked here against a snapshot).
 3. Fine-tune on CORPUS/train.spacy with spaCy's training loop (the source pipeline's [training]
    settings, with this run's steps), into OUTPUT/finetuned.
 4. Train CONFIG from scratch on the same data, same steps and seed, into OUTPUT/scratch.
@@ -60,11 +60,7 @@ def reset_head(nlp: Language, labels: List[str]) -> Dict[str, List[str]]:
     ner = nlp.get_pipe(COMPONENT)
     before = weight_snapshot(nlp)
     old_labels = list(ner.labels)
-    ner._set_labels(labels)
-    ner._set_output_size(len(ner.tags))
-    for ref in REINITIALIZED:
-        if ner.model.has_ref(ref):
-            ner.model.get_ref(ref).initialize()
+    ner.resize_labels(labels)
     after = weight_snapshot(nlp)
     assert any(".shim" in k for k in before), "no LSTM weights found"
     assert before.keys() == after.keys() and all(numpy.array_equal(before[k], after[k]) for k in before), \

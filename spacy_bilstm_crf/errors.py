@@ -18,7 +18,7 @@ class Errors(str, Enum):
     E004 = (
         "Cannot add label '{label}' to '{name}': its output layer is already "
         "sized for {n_tags} tags. Re-initialize the component (or call "
-        "`resize_labels`) to change the label set of a trained model."
+        "`resize_labels(labels)`) to change the label set of a trained model."
     )
     E005 = (
         "The model of '{name}' returned NaN scores: the training diverged. "

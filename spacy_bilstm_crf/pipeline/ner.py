@@ -10,6 +10,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
 import torch
+from spacy.attrs import ENT_IOB, IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.pipeline.ner import ner_score
@@ -246,19 +247,67 @@ class BiLSTMCRFNER(TrainablePipe):
         index = {tag: i for i, tag in enumerate(self.tags)}
         gold = []
         for eg in examples:
+            if eg.predicted.text == eg.reference.text:
+                gold.append(self._gold_ids_same_text(eg, index))
+                continue
             tags = biluo_to_scheme(eg.get_aligned_ner(), self.tag_scheme)
             ids = numpy.full((len(tags),), -1, dtype="int32")
             for i, tag in enumerate(tags):
                 if tag is None or tag == "-":
                     continue
-                tag_id = index.get(tag)
-                if tag_id is None:
-                    raise ValueError(
-                        Errors.E003.format(label=tag[2:], labels=", ".join(self.labels), name=self.name)
-                    )
-                ids[i] = tag_id
+                ids[i] = self._tag_id(index, tag)
             gold.append(ids)
         return gold
+
+    def _gold_ids_same_text(self, eg: Example, index: Dict[str, int]) -> Ints1d:
+        """`Example.get_aligned_ner` when both docs share one text (what
+        spaCy's Corpus gives in training), from character offsets and token
+        arrays: the token alignment and the per-token Python loops of spaCy's
+        version cost a third of a training step.
+
+        As in spaCy: a gold entity whose edges fall inside a predicted token is
+        dropped (its tokens stay missing); a predicted token is O when every
+        gold token it overlaps is O, or when it is whitespace; the rest is
+        missing.
+        """
+        x, y = eg.predicted, eg.reference
+        ids = numpy.full((len(x),), -1, dtype="int32")
+        if not y.has_annotation("ENT_IOB") or len(x) == 0:
+            return ids
+        x_start, x_len, x_space = x.to_array([IDX, LENGTH, IS_SPACE]).T.astype("int64")
+        x_end = x_start + x_len
+        y_start, y_len, y_iob = y.to_array([IDX, LENGTH, ENT_IOB]).T.astype("int64")
+        # Per character: covered by a gold token, and by a gold token not O.
+        covered = numpy.zeros((len(x.text) + 1,), dtype="int64")
+        not_o = numpy.zeros_like(covered)
+        for marks, which in ((covered, slice(None)), (not_o, y_iob != 2)):
+            numpy.add.at(marks, y_start[which], 1)
+            numpy.add.at(marks, y_start[which] + y_len[which], -1)
+        covered = numpy.concatenate([[0], numpy.cumsum(numpy.cumsum(covered)[:-1] > 0)])
+        not_o = numpy.concatenate([[0], numpy.cumsum(numpy.cumsum(not_o)[:-1] > 0)])
+        is_o = ((covered[x_end] - covered[x_start] > 0) & (not_o[x_end] == not_o[x_start])) | (x_space == 1)
+        ids[is_o] = index["O"]
+        biluo = self.tag_scheme == "BILUO"
+        for ent in y.ents:
+            first = int(numpy.searchsorted(x_start, ent.start_char))
+            last = int(numpy.searchsorted(x_end, ent.end_char))
+            if first >= len(x) or last >= len(x) or x_start[first] != ent.start_char or x_end[last] != ent.end_char:
+                continue
+            label = ent.label_
+            if first == last:
+                ids[first] = self._tag_id(index, ("U-" if biluo else "B-") + label)
+                continue
+            ids[first] = self._tag_id(index, "B-" + label)
+            ids[first + 1 : last + 1] = self._tag_id(index, "I-" + label)
+            if biluo:
+                ids[last] = self._tag_id(index, "L-" + label)
+        return ids
+
+    def _tag_id(self, index: Dict[str, int], tag: str) -> int:
+        tag_id = index.get(tag)
+        if tag_id is None:
+            raise ValueError(Errors.E003.format(label=tag[2:], labels=", ".join(self.labels), name=self.name))
+        return tag_id
 
     def initialize(
         self,
@@ -278,6 +327,26 @@ class BiLSTMCRFNER(TrainablePipe):
         self._set_output_size(len(self.tags))
         doc_sample = [eg.reference for eg in islice(get_examples(), 10)]
         self.model.initialize(X=doc_sample)
+
+    def resize_labels(self, labels: Iterable[str]) -> None:
+        """Give a trained component a new label set for fine-tuning on another
+        corpus ("transfer learning"): the output layer and the CRF get fresh
+        weights sized to the new tags; the embeddings and LSTM keep theirs.
+
+        `spacy train` does not re-initialize a component sourced from a
+        trained pipeline, so call this (and save) before fine-tuning."""
+        labels = list(labels)
+        if not labels:
+            raise ValueError(Errors.E002.format(name=self.name))
+        self._set_labels(labels)
+        n_tags = len(self.tags)
+        for ref in ("output", "crf"):
+            if self.model.has_ref(ref):
+                layer = self.model.get_ref(ref)
+                for param in layer.param_names:
+                    layer.set_param(param, None)
+                layer.set_dim("nO", n_tags, force=True)
+                layer.initialize()
 
     def _set_labels(self, labels: Iterable[str]) -> None:
         """Replace the label set (initialization re-sizes the output anyway)."""
@@ -303,3 +372,4 @@ class BiLSTMCRFNER(TrainablePipe):
 def _check_label(label: object) -> None:
     if not isinstance(label, str):
         raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+

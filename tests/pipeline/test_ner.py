@@ -7,8 +7,11 @@ import spacy
 from spacy import displacy
 from spacy.tokens import Doc
 from spacy.training import Example
+from thinc.api import Adam
 
 from ner_helpers import ARCHS, TRAIN_DATA, make_examples, train_nlp
+
+from spacy_bilstm_crf.tags import biluo_to_scheme
 
 TEXTS = [text for text, _ in TRAIN_DATA]
 
@@ -132,6 +135,40 @@ def test_missing_gold_tags_are_masked():
     assert numpy.isfinite(d_scores[0]).all()
 
 
+@pytest.mark.parametrize("scheme", ["BILUO", "BIO"])
+def test_gold_tags_from_offsets_equal_spacys_aligned_tags(scheme):
+    """The same-text shortcut gives what `Example.get_aligned_ner` gives:
+    one- and multi-token entities, O, missing, whitespace, a predicted token
+    that merges two gold ones, and an entity whose edge falls inside a token."""
+    nlp = spacy.blank("en")
+    ner = nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}, "tag_scheme": scheme})
+    words = ["Anna", "Maria", "Smith", "lives", "\n", "in", "New", "-", "York", "now", "."]
+    spaces = [True, True, True, True, False, True, False, False, True, False, False]
+    ents = ["B-PER", "I-PER", "I-PER", "O", None, None, "B-LOC", "I-LOC", "I-LOC", "O", "O"]
+    ref = Doc(nlp.vocab, words=words, spaces=spaces, ents=ents)
+    nlp.initialize(lambda: [Example(nlp.make_doc(ref.text), ref)])
+    index = {tag: i for i, tag in enumerate(ner.tags)}
+
+    def spacy_ids(eg):
+        tags = biluo_to_scheme(eg.get_aligned_ner(), scheme)
+        return [-1 if t in (None, "-") else index[t] for t in tags]
+
+    retokenized = [
+        words,
+        ["Anna", "Maria", "Smith", "lives", "\n", "in", "New-York", "now."],  # merged tokens
+        ["Anna", "Maria", "Smi", "th", "lives", "\n", "in", "New", "-", "York", "now", "."],  # split entity edge
+    ]
+    for pred_words in retokenized:
+        pred = Doc(nlp.vocab, words=pred_words, spaces=[ref.text[ref.text.index(w) + len(w):][:1] == " " for w in pred_words])
+        assert pred.text == ref.text
+        eg = Example(pred, ref)
+        assert ner._gold_tag_ids([eg])[0].tolist() == spacy_ids(eg), pred_words
+    # Different text (whitespace): spaCy's own alignment.
+    other = Example(Doc(nlp.vocab, words=words, spaces=[True] * len(words)), ref)
+    assert other.predicted.text != ref.text
+    assert ner._gold_tag_ids([other])[0].tolist() == spacy_ids(other)
+
+
 def test_labels_from_initialize_and_unknown_gold_label():
     nlp = spacy.blank("en")
     nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
@@ -193,3 +230,39 @@ def test_v2_softmax_starts_with_glorot_weights_and_learns(v1, v2):
     assert output.get_param("W").any()
     assert history[-1] < history[0] * 0.2
     assert _ents(nlp(TRAIN_DATA[3][0])) == TRAIN_DATA[3][1]
+
+
+def test_resize_labels_keeps_encoder_and_learns_new_labels(tmp_path):
+    """Transfer: a trained component gets a new label set; embeddings and LSTM
+    keep their weights, output and CRF are resized, and fine-tuning learns the
+    new labels; the result round-trips."""
+    nlp, _ = train_nlp(ARCHS[2], n_iter=20)
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    encoder = {
+        (node.id, name): node.get_param(name).copy()
+        for node in ner.model.get_ref("tok2vec").walk()
+        for name in node.param_names
+        if node.has_param(name)
+    }
+    ner.resize_labels(["CITY", "NAME"])
+    assert ner.labels == ("CITY", "NAME")
+    assert ner.model.get_ref("output").get_dim("nO") == len(ner.tags) == 9
+    assert ner.model.get_ref("crf").get_param("transitions").shape == (9, 9)
+    for (node_id, name), value in encoder.items():
+        node = next(n for n in ner.model.walk() if n.id == node_id)
+        assert numpy.array_equal(node.get_param(name), value)
+    relabel = {"PERSON": "NAME", "LOC": "CITY"}
+    data = [(text, [(s, e, relabel[label]) for s, e, label in ents]) for text, ents in TRAIN_DATA]
+    examples = make_examples(nlp, data)
+    optimizer = Adam(0.01)
+    for _ in range(60):
+        nlp.update(examples, sgd=optimizer)
+    predicted = {ent.label_ for doc in nlp.pipe(TEXTS) for ent in doc.ents}
+    assert predicted and predicted <= {"CITY", "NAME"}
+    scores = nlp.evaluate(examples)
+    assert scores["ents_f"] > 0.8
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [_ents(d) for d in loaded.pipe(TEXTS)] == [_ents(d) for d in nlp.pipe(TEXTS)]
+    with pytest.raises(ValueError, match="E002"):
+        ner.resize_labels([])
