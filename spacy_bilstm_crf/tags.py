@@ -119,3 +119,35 @@ def continuation_ids(tags: Sequence[str], scheme: str) -> numpy.ndarray:
 
 def tag_index(tags: Sequence[str]) -> Dict[str, int]:
     return {tag: i for i, tag in enumerate(tags)}
+
+
+def mask_invalid_gold(
+    ids: numpy.ndarray, allowed: Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]
+) -> Tuple[numpy.ndarray, int]:
+    """Gold tag ids of one sequence with the tags that break the scheme's
+    constraints set to missing (-1), and how many were.
+
+    A sentence boundary inside a gold entity (a sentencizer's mistake) leaves
+    a sentence that ends on B/I or starts on I/L. Under a constrained CRF such
+    a gold path has probability ~0: its loss is ~10,000 and it pulls towards
+    a labelling the decoder can never output. Marking the offending tags as
+    missing lets the likelihood sum over the valid completions instead.
+    """
+    trans, start, end = allowed
+    ids = ids.copy()
+    bad = numpy.zeros((len(ids),), dtype=bool)
+    if len(ids) == 0:
+        return ids, 0
+    known = ids >= 0
+    if known[0] and not start[ids[0]]:
+        bad[0] = True
+    if known[-1] and not end[ids[-1]]:
+        bad[-1] = True
+    pairs = known[:-1] & known[1:]
+    broken = numpy.zeros((max(len(ids) - 1, 0),), dtype=bool)
+    broken[pairs] = ~trans[ids[:-1][pairs], ids[1:][pairs]]
+    bad[:-1] |= broken
+    bad[1:] |= broken
+    ids[bad] = -1
+    return ids, int(bad.sum())
+

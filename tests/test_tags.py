@@ -1,7 +1,14 @@
+import numpy
 import pytest
 import spacy
 
-from spacy_bilstm_crf.tags import allowed_transitions, biluo_to_scheme, get_tags, tag_ids_to_spans
+from spacy_bilstm_crf.tags import (
+    allowed_transitions,
+    biluo_to_scheme,
+    get_tags,
+    mask_invalid_gold,
+    tag_ids_to_spans,
+)
 
 
 def test_get_tags_orders_o_first():
@@ -44,3 +51,22 @@ def test_tag_ids_to_spans_bio():
     tags = get_tags(["PER"], "BIO")
     spans = tag_ids_to_spans(doc, [1, 0, 1, 2], tags, "BIO")
     assert [(s.text, s.label_) for s in spans] == [("Anna", "PER"), ("John Smith", "PER")]
+
+
+@pytest.mark.parametrize("scheme", ["BILUO", "BIO"])
+def test_mask_invalid_gold_keeps_valid_and_masks_broken_edges(scheme):
+    tags = get_tags(["PER"], scheme)
+    allowed = allowed_transitions(tags, scheme)
+    ids = {t: i for i, t in enumerate(tags)}
+    inside_end = "L-PER" if scheme == "BILUO" else "I-PER"
+    valid = numpy.array([ids["O"], ids["B-PER"], ids[inside_end], ids["O"], -1])
+    kept, n = mask_invalid_gold(valid, allowed)
+    assert n == 0 and kept.tolist() == valid.tolist()
+    # A sentence cut inside an entity: starts on the entity's continuation.
+    cut = numpy.array([ids[inside_end], ids["O"]])
+    masked, n = mask_invalid_gold(cut, allowed)
+    assert n == 1 and masked.tolist() == [-1, ids["O"]]
+    if scheme == "BILUO":
+        # Ends on B-: invalid end under BILUO.
+        masked, n = mask_invalid_gold(numpy.array([ids["O"], ids["B-PER"]]), allowed)
+        assert n == 1 and masked.tolist() == [ids["O"], -1]

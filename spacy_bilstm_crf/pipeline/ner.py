@@ -26,7 +26,14 @@ from ..decoding import Constraints, Decoded, decode
 from ..errors import Errors
 from ..layers.sentences import join_rows, sentence_lengths, split_rows
 from ..losses import crf_loss, softmax_loss
-from ..tags import allowed_transitions, biluo_to_scheme, check_scheme, get_tags, tag_ids_to_spans
+from ..tags import (
+    allowed_transitions,
+    biluo_to_scheme,
+    check_scheme,
+    get_tags,
+    mask_invalid_gold,
+    tag_ids_to_spans,
+)
 
 try:  # Python 3.8+
     from typing import Literal
@@ -235,6 +242,8 @@ class BiLSTMCRFNER(TrainablePipe):
         if segments is not None:
             scores, gold = split_rows(scores, segments), split_rows(gold, segments)
         if self.model.attrs["head"] == "crf":
+            allowed = tuple(c.numpy() for c in self.constraints)
+            gold = [mask_invalid_gold(g, allowed)[0] for g in gold]
             loss, d_scores = crf_loss(self.model, scores, gold, self.constraints)
         else:
             loss, d_scores = softmax_loss(self.model, scores, gold)

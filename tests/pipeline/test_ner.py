@@ -169,6 +169,22 @@ def test_gold_tags_from_offsets_equal_spacys_aligned_tags(scheme):
     assert ner._gold_tag_ids([other])[0].tolist() == spacy_ids(other)
 
 
+def test_sentence_boundary_inside_a_gold_entity_does_not_blow_up_the_crf_loss():
+    """A sentencizer cut inside an entity makes the sentence's gold path
+    invalid; its edge tags are treated as missing instead (loss ~1e4 otherwise)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
+    words = ["Anna", "Maria", "Smith", "lives", "here"]
+    ref = Doc(nlp.vocab, words=words, ents=["B-PER", "I-PER", "I-PER", "O", "O"])
+    pred = Doc(nlp.vocab, words=words, sent_starts=[True, False, True, False, False])
+    eg = Example(pred, ref)
+    nlp.initialize(lambda: [eg])
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    loss, d_scores = ner.get_loss([eg], ner.model.predict([pred]))
+    assert 0 < loss < 100
+    assert numpy.isfinite(d_scores[0]).all()
+
+
 def test_labels_from_initialize_and_unknown_gold_label():
     nlp = spacy.blank("en")
     nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
