@@ -85,6 +85,9 @@ def finetune(source: Path, corpus: Path, output: Path, *, gpu_id: int, max_steps
     config["training"]["max_steps"] = max_steps
     config["training"]["eval_frequency"] = eval_frequency
     config["training"]["logger"] = logger_override(output / LOG_NAME)
+    # A callback of the source's own training run (e.g. a benchmark's time
+    # limit) belongs to that run, and may not even be importable here.
+    config["training"]["before_update"] = None
     start, cpu_start = time.perf_counter(), time.process_time()
     train_loop(nlp, output, use_gpu=gpu_id)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
