@@ -21,6 +21,7 @@ from spacy.tokens import DocBin
 from wasabi import msg
 
 THRESHOLDS = (0.0, 0.5, 0.7, 0.9)
+TEMPERATURES = [0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0]
 SPANS_KEY = "ents_scored"
 # Scores on, whatever the saved pipeline's setting.
 SCORED = {"components": {"bilstm_crf_ner": {"spans_key": SPANS_KEY}}}
@@ -107,12 +108,44 @@ def timing(model: Path, texts: List[str], rounds: int) -> Dict[str, float]:
             "overhead": t_with / t_without - 1.0}
 
 
+def log_loss(scores: List[float], correct: List[bool]) -> float:
+    """Mean binary cross-entropy of the scores as predictions of correctness."""
+    s = numpy.clip(numpy.asarray(scores, dtype=float), 1e-6, 1 - 1e-6)
+    c = numpy.asarray(correct, dtype=float)
+    return float(-(c * numpy.log(s) + (1 - c) * numpy.log(1 - s)).mean())
+
+
+def fit_temperature(nlp, fit_docs, spans_key: str, grid: List[float]) -> Tuple[float, List[Dict]]:
+    """The component temperature with the lowest log loss on `fit_docs`."""
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    trials = []
+    for t in grid:
+        ner.temperature = t
+        s, c, _ = collect(nlp, fit_docs, spans_key)
+        trials.append({"temperature": t, "log_loss": log_loss(s, c), "ece": calibration(s, c)[0]})
+        msg.text(f"T={t:.2f}: log loss {trials[-1]['log_loss']:.4f}, ECE {trials[-1]['ece']:.4f}")
+    best = min(trials, key=lambda r: r["log_loss"])["temperature"]
+    ner.temperature = 1.0
+    return best, trials
+
+
+def held_out(nlp, docs, spans_key: str, temperature: float) -> Dict:
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    ner.temperature = temperature
+    s, c, n_gold = collect(nlp, docs, spans_key)
+    ece, rows = calibration(s, c)
+    ner.temperature = 1.0
+    return {"temperature": temperature, "ece": ece, "log_loss": log_loss(s, c), "bins": rows,
+            "thresholds": at_thresholds(s, c, n_gold), "entities": len(s)}
+
+
 def main(
     model: Path = typer.Argument(..., help="Trained pipeline with a bilstm_crf_ner component"),
     dev: Path = typer.Argument(..., help="Gold .spacy file"),
     output_dir: Path = typer.Option(Path("benchmarks/results/confidence"), help="Where to write JSON and PNG"),
     name: str = typer.Option("", help="Name for the plot title and files (default: model dir name)"),
     rounds: int = typer.Option(3, help="Timing rounds (medians reported)"),
+    fit: bool = typer.Option(False, "--fit-temperature", help="Fit the component's temperature on the even dev docs, report on the odd ones"),
 ) -> None:
     name = name or model.name
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -129,6 +162,19 @@ def main(
     plot(rows, ece, name, png)
     result = {"model": str(model), "dev": str(dev), "entities": len(scores), "gold": n_gold, "ece": ece,
               "bins": rows, "thresholds": thresholds, "timing": cost, "plot": str(png)}
+    if fit:
+        fit_docs, eval_docs = gold_docs[0::2], gold_docs[1::2]
+        msg.info(f"Fitting the temperature on {len(fit_docs)} dev docs (even), reporting on {len(eval_docs)} (odd)")
+        best, trials = fit_temperature(nlp, fit_docs, spans_key, TEMPERATURES)
+        before, after = (held_out(nlp, eval_docs, spans_key, t) for t in (1.0, best))
+        fitted_png = output_dir / f"reliability_{name}_T{best:g}.png"
+        plot(after["bins"], after["ece"], f"{name}, T={best:g} (held-out half)", fitted_png)
+        result["temperature"] = {"fitted": best, "trials_on_fit_half": trials,
+                                 "held_out_T1": before, "held_out_fitted": after, "plot": str(fitted_png)}
+        msg.good(f"T={best:g}: held-out ECE {before['ece']:.4f} -> {after['ece']:.4f}")
+        msg.table([[t["threshold"], f"{t['precision']:.3f}", f"{t['recall']:.3f}", f"{t['f1']:.3f}", t["kept"]]
+                   for t in after["thresholds"]], header=["threshold (fitted T)", "P", "R", "F1", "kept"],
+                  divider=True)
     (output_dir / f"confidence_{name}.json").write_text(json.dumps(result, indent=2))
     msg.good(f"ECE {ece:.4f} over {len(scores)} predicted entities; plot {png}")
     msg.table([[t["threshold"], f"{t['precision']:.3f}", f"{t['recall']:.3f}", f"{t['f1']:.3f}", t["kept"]]

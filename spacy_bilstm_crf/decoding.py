@@ -45,6 +45,7 @@ def decode(
     constraints: Optional[Constraints],
     *,
     entity_scores: Optional[Tuple[Sequence[str], str]] = None,
+    temperature: float = 1.0,
 ) -> Decoded:
     """Best valid tag ids per sequence (empty arrays for empty ones).
 
@@ -52,7 +53,8 @@ def decode(
     probability: for the CRF the exact marginal probability of that labelled
     span; for the softmax heads the same computation on log-probabilities
     with no learned transitions (the tokens treated as independent, under the
-    scheme's constraints), an approximation.
+    scheme's constraints), an approximation. temperature divides every
+    score for the probabilities only (temperature scaling, for calibration).
     """
     output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
     probs: Optional[List[Floats1d]] = None
@@ -81,7 +83,8 @@ def decode(
             ]
             span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
             continuation = torch.from_numpy(continuation_ids(tags, scheme))
-            log_p = span_log_probs(flat, lengths, trans, start, end, tags_t, span_t, continuation)
+            t = temperature
+            log_p = span_log_probs(flat / t, lengths, trans / t, start / t, end / t, tags_t, span_t, continuation)
             values = log_p.exp().clamp(max=1.0).numpy().astype("float32")
             rows = span_t[:, 0].numpy()
             for row, i in enumerate(nonempty):

@@ -33,6 +33,8 @@ class Errors(str, Enum):
         "entity probabilities, which are computed only when spans_key is set."
     )
 
+    E009 = "temperature must be in (0, {max}], got {temperature}."
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 

@@ -40,6 +40,10 @@ try:  # Python 3.8+
 except ImportError:  # pragma: no cover
     from typing_extensions import Literal  # type: ignore
 
+# Above this, temperature-scaled constraint penalties (PENALTY / T) would no
+# longer rule out forbidden tag sequences in the probabilities.
+MAX_TEMPERATURE = 10.0
+
 DEFAULT_MODEL_CONFIG = """
 [model]
 @architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
@@ -66,6 +70,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "tag_scheme": "BILUO",
         "spans_key": "ents_scored",
         "threshold": 0.0,
+        "temperature": 1.0,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -77,6 +82,7 @@ def make_bilstm_crf_ner(
     tag_scheme: Literal["BILUO", "BIO"],
     spans_key: Optional[StrictStr],
     threshold: float,
+    temperature: float,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
@@ -85,10 +91,14 @@ def make_bilstm_crf_ner(
         group's attrs["scores"]; null skips computing the probabilities.
     threshold: entities less probable than this are left out of `doc.ents`
         (they stay in the span group): precision for recall, no retraining.
+    temperature: the entity probabilities are computed with every CRF score
+        divided by it (> 1 softens over-confident scores); fit it on held-out
+        data (benchmarks/bench_confidence.py --fit-temperature). Decoding
+        does not change.
     """
     return BiLSTMCRFNER(
         nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
-        threshold=threshold, scorer=scorer,
+        threshold=threshold, temperature=temperature, scorer=scorer,
     )
 
 
@@ -104,10 +114,13 @@ class BiLSTMCRFNER(TrainablePipe):
         tag_scheme: str = "BILUO",
         spans_key: Optional[str] = "ents_scored",
         threshold: float = 0.0,
+        temperature: float = 1.0,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(Errors.E007.format(threshold=threshold))
+        if not 0.0 < temperature <= MAX_TEMPERATURE:
+            raise ValueError(Errors.E009.format(temperature=temperature, max=MAX_TEMPERATURE))
         if threshold > 0.0 and spans_key is None:
             raise ValueError(Errors.E008.format(name=name))
         self.vocab = vocab
@@ -118,6 +131,7 @@ class BiLSTMCRFNER(TrainablePipe):
         # a config override at load time (spacy.load(..., config=...)) wins.
         self.spans_key = spans_key
         self.threshold = threshold
+        self.temperature = temperature
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
         self._tags: List[str] = []
@@ -177,8 +191,13 @@ class BiLSTMCRFNER(TrainablePipe):
         scores = self.model.predict(docs)
         segments = self._segments(docs)
         if segments is None:
-            return decode(self.model, scores, self.constraints, entity_scores=with_scores)
-        pieces = decode(self.model, split_rows(scores, segments), self.constraints, entity_scores=with_scores)
+            return decode(
+                self.model, scores, self.constraints, entity_scores=with_scores, temperature=self.temperature
+            )
+        pieces = decode(
+            self.model, split_rows(scores, segments), self.constraints,
+            entity_scores=with_scores, temperature=self.temperature,
+        )
         entity_scores = pieces.entity_scores
         return Decoded(
             join_rows(self.model.ops, pieces.tag_ids, segments),

@@ -2,7 +2,7 @@
 import pytest
 import spacy
 
-from ner_helpers import TRAIN_DATA
+from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
 
 TEXTS = [text for text, _ in TRAIN_DATA] + ["Berlin and Shaka lives in London Khan."]
 
@@ -60,3 +60,29 @@ def test_threshold_needs_scores():
         nlp.add_pipe("bilstm_crf_ner", config={"spans_key": None, "threshold": 0.5})
     with pytest.raises(ValueError, match="threshold"):
         nlp.add_pipe("bilstm_crf_ner", name="other", config={"threshold": 1.5})
+
+
+def test_temperature_softens_scores_and_keeps_entities(tmp_path):
+    """Temperature scaling changes only the probabilities: same entities,
+    scores closer to 0.5 when T > 1, and it survives a round trip."""
+    nlp, _ = train_nlp(ARCHS[2], n_iter=30)
+    texts = [text for text, _ in TRAIN_DATA]
+    base = list(nlp.pipe(texts))
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    ner.temperature = 3.0
+    warm = list(nlp.pipe(texts))
+    assert [[(e.start, e.end, e.label_) for e in d.ents] for d in warm] == \
+        [[(e.start, e.end, e.label_) for e in d.ents] for d in base]
+    for cold, hot in zip(base, warm):
+        for p, q in zip(cold.spans["ents_scored"].attrs["scores"], hot.spans["ents_scored"].attrs["scores"]):
+            assert abs(q - 0.5) <= abs(p - 0.5) + 1e-6
+    # As users set it: a config override at load time, kept when saved.
+    nlp.to_disk(tmp_path / "model")
+    tuned = spacy.load(tmp_path / "model", config={"components": {"bilstm_crf_ner": {"temperature": 3.0}}})
+    tuned.to_disk(tmp_path / "tuned")
+    loaded = spacy.load(tmp_path / "tuned")
+    assert loaded.get_pipe("bilstm_crf_ner").temperature == 3.0
+    assert [d.spans["ents_scored"].attrs["scores"] for d in loaded.pipe(texts)] == \
+        [d.spans["ents_scored"].attrs["scores"] for d in warm]
+    with pytest.raises(ValueError, match="E009"):
+        spacy.blank("en").add_pipe("bilstm_crf_ner", config={"temperature": 0.0})
