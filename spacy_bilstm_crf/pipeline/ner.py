@@ -16,7 +16,6 @@ from spacy.pipeline import TrainablePipe
 from spacy.pipeline.ner import ner_score
 from spacy.tokens import Doc, SpanGroup
 from spacy.training import Example, validate_examples, validate_get_examples
-from spacy.util import registry
 from spacy.vocab import Vocab
 from pydantic import StrictStr
 from thinc.api import Config, Model, set_dropout_rate
