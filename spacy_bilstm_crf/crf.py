@@ -141,6 +141,13 @@ def _flat(emissions: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return emissions[lengths_to_mask(lengths, emissions.shape[1])]
 
 
+def _last_rows(packing: Packing) -> torch.Tensor:
+    """(B,) packed row of each sorted sequence's last position."""
+    lengths_sorted = packing.lengths[packing.order]
+    first_rows = torch.tensor(packing.steps[:-1], dtype=torch.int64)
+    return first_rows[lengths_sorted - 1] + torch.arange(len(lengths_sorted))
+
+
 def viterbi_packed(
     flat: torch.Tensor,
     packing: Packing,
@@ -158,19 +165,28 @@ def viterbi_packed(
     per step, no per-sample Python loop. Each step touches only the sequences
     still running (the packed layout).
     """
+    with torch.no_grad():
+        return _viterbi_packed(flat, packing, transitions, start, end)
+
+
+def _viterbi_packed(
+    flat: torch.Tensor, packing: Packing, transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
     steps, sizes = packing.steps, packing.batch_sizes.tolist()
     em = flat.index_select(0, packing.index).t().contiguous()  # (K, N) packed
     trans = transitions.unsqueeze(2)  # (K_from, K_to, 1)
     history = torch.empty_like(em)
     history[:, : sizes[0]] = start.unsqueeze(1) + em[:, : sizes[0]]
-    # final[:, r]: the score of sorted sequence r at its last position.
-    final = history[:, : sizes[0]].clone()
     for t in range(1, len(sizes)):
         n, here, prev = sizes[t], steps[t], steps[t - 1]
         # Same order of additions as pytorch-crf, so the paths agree exactly.
-        best = ((history[:, prev : prev + n].unsqueeze(1) + trans) + em[:, here : here + n].unsqueeze(0)).amax(dim=0)
-        history[:, here : here + n] = best
-        final[:, :n] = best
+        torch.amax(
+            (history[:, prev : prev + n].unsqueeze(1) + trans) + em[:, here : here + n].unsqueeze(0),
+            dim=0,
+            out=history[:, here : here + n],
+        )
+    # Each sorted sequence's score at its last position.
+    final = history[:, _last_rows(packing)]
     best_score, current = (final + end.unsqueeze(1)).max(dim=0)
     packed_tags = torch.empty(flat.shape[0], dtype=torch.int64, device=flat.device)
     last = len(sizes) - 1
@@ -178,7 +194,6 @@ def viterbi_packed(
     for t in range(last, 0, -1):
         n, prev = sizes[t], steps[t - 1]
         # Sequences that end at t - 1 start their backtrace from their best tag.
-        current = current.clone()
         current[:n] = (history[:, prev : prev + n] + transitions.index_select(1, current[:n])).argmax(dim=0)
         packed_tags[prev : prev + sizes[t - 1]] = current[: sizes[t - 1]]
     tags = torch.empty_like(packed_tags).index_copy_(0, packing.index, packed_tags)
@@ -242,8 +257,7 @@ def forward_backward(
         alpha[here : here + n] = raw / total.unsqueeze(1)
         log_a[here : here + n] = log_a[prev : prev + n] + total.log() + shift[here : here + n] + move_shift
     # Each sorted sequence's last packed row, and log Z from it.
-    lengths_sorted = packing.lengths[packing.order]
-    last_rows = torch.tensor(steps[:-1], dtype=torch.int64)[lengths_sorted - 1] + torch.arange(len(lengths_sorted))
+    last_rows = _last_rows(packing)
     end_factor = (end - end.max()).exp()
     log_z = (alpha[last_rows] @ end_factor).log() + log_a[last_rows] + end.max()
 
