@@ -115,26 +115,29 @@ def log_loss(scores: List[float], correct: List[bool]) -> float:
     return float(-(c * numpy.log(s) + (1 - c) * numpy.log(1 - s)).mean())
 
 
+def collect_at(nlp, docs, spans_key: str, temperature: float) -> Tuple[List[float], List[bool], int]:
+    """`collect` with the component's temperature set to this value, then restored."""
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    own, ner.temperature = ner.temperature, temperature
+    try:
+        return collect(nlp, docs, spans_key)
+    finally:
+        ner.temperature = own
+
+
 def fit_temperature(nlp, fit_docs, spans_key: str, grid: List[float]) -> Tuple[float, List[Dict]]:
     """The component temperature with the lowest log loss on `fit_docs`."""
-    ner = nlp.get_pipe("bilstm_crf_ner")
     trials = []
     for t in grid:
-        ner.temperature = t
-        s, c, _ = collect(nlp, fit_docs, spans_key)
+        s, c, _ = collect_at(nlp, fit_docs, spans_key, t)
         trials.append({"temperature": t, "log_loss": log_loss(s, c), "ece": calibration(s, c)[0]})
         msg.text(f"T={t:.2f}: log loss {trials[-1]['log_loss']:.4f}, ECE {trials[-1]['ece']:.4f}")
-    best = min(trials, key=lambda r: r["log_loss"])["temperature"]
-    ner.temperature = 1.0
-    return best, trials
+    return min(trials, key=lambda r: r["log_loss"])["temperature"], trials
 
 
 def held_out(nlp, docs, spans_key: str, temperature: float) -> Dict:
-    ner = nlp.get_pipe("bilstm_crf_ner")
-    ner.temperature = temperature
-    s, c, n_gold = collect(nlp, docs, spans_key)
+    s, c, n_gold = collect_at(nlp, docs, spans_key, temperature)
     ece, rows = calibration(s, c)
-    ner.temperature = 1.0
     return {"temperature": temperature, "ece": ece, "log_loss": log_loss(s, c), "bins": rows,
             "thresholds": at_thresholds(s, c, n_gold), "entities": len(s)}
 

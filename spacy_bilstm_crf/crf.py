@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 
 import torch
 
-from .packing import Packing, pack_layout
+from .packing import Packing, pack_layout, start_offsets
 
 # Added to the score of a forbidden transition or tag. Large enough that such
 # a path never wins, small enough to stay finite in float32 sums.
@@ -71,21 +71,20 @@ def log_partition_packed(
     done.append(score)
     # Sequences finish longest last: reversed, the pieces are in sorted order.
     final = torch.cat(done[::-1], dim=0) + end
-    log_z = torch.logsumexp(final, dim=1)
-    return log_z.index_select(0, torch.argsort(packing.order))
+    return packing.unsort(torch.logsumexp(final, dim=1))
 
 
 def path_scores(
     flat: torch.Tensor,
     tags: torch.Tensor,
-    lengths: torch.Tensor,
+    packing: Packing,
     transitions: torch.Tensor,
     start: torch.Tensor,
     end: torch.Tensor,
 ) -> torch.Tensor:
     """(B,) score of each concatenated sequence's tag path (pytorch-crf's
     `_compute_score`, vectorized over all positions at once)."""
-    offsets = torch.cumsum(lengths, 0) - lengths
+    lengths, offsets = packing.lengths, packing.offsets
     last = offsets + lengths - 1
     emitted = flat.gather(1, tags.unsqueeze(1)).squeeze(1)
     moves = transitions[tags[:-1], tags[1:]]
@@ -112,7 +111,7 @@ def crf_nll_packed(
     log_z = log_partition_packed(flat, packing, transitions, start, end)
     known = gold >= 0
     if bool(known.all()):
-        log_gold = path_scores(flat, gold, lengths, transitions, start, end)
+        log_gold = path_scores(flat, gold, packing, transitions, start, end)
         return (log_z - log_gold).sum()
     gold_allowed = torch.zeros_like(flat, dtype=torch.bool)
     gold_allowed.scatter_(1, gold.clamp(min=0).unsqueeze(1), True)
@@ -132,8 +131,7 @@ def crf_nll(
 ) -> torch.Tensor:
     """`crf_nll_packed` on a padded batch: emissions (B, T, K); gold (B, T)
     long, -1 where the tag is missing; lengths (B,) with every length >= 1."""
-    mask = lengths_to_mask(lengths, emissions.shape[1])
-    return crf_nll_packed(emissions[mask], gold[mask], lengths, transitions, start, end)
+    return crf_nll_packed(_flat(emissions, lengths), _flat(gold, lengths), lengths, transitions, start, end)
 
 
 def _flat(emissions: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -196,9 +194,7 @@ def _viterbi_packed(
         # Sequences that end at t - 1 start their backtrace from their best tag.
         current[:n] = (history[:, prev : prev + n] + transitions.index_select(1, current[:n])).argmax(dim=0)
         packed_tags[prev : prev + sizes[t - 1]] = current[: sizes[t - 1]]
-    tags = torch.empty_like(packed_tags).index_copy_(0, packing.index, packed_tags)
-    scores = torch.empty_like(best_score).index_copy_(0, packing.order, best_score)
-    return tags, scores
+    return packing.unpack(packed_tags), packing.unsort(best_score)
 
 
 def viterbi_decode(
@@ -212,8 +208,7 @@ def viterbi_decode(
     repeats the last tag) and (B,) path scores."""
     tags, scores = viterbi_packed(_flat(emissions, lengths), pack_layout(lengths), transitions, start, end)
     positions = torch.minimum(torch.arange(emissions.shape[1])[None, :], (lengths - 1)[:, None])
-    offsets = torch.cumsum(lengths, 0) - lengths
-    return tags[offsets[:, None] + positions], scores
+    return tags[start_offsets(lengths)[:, None] + positions], scores
 
 
 def forward_backward(
@@ -278,9 +273,7 @@ def forward_backward(
         log_b[here + n : here + sizes[t]] = end_total.log() + end.max()
     log_alpha = alpha.log() + log_a.unsqueeze(1)
     log_beta = beta.log() + log_b.unsqueeze(1)
-    unpack = lambda x: torch.empty_like(x).index_copy_(0, packing.index, x)  # noqa: E731
-    log_z = torch.empty_like(log_z).index_copy_(0, packing.order, log_z)
-    return unpack(log_alpha), unpack(log_beta), log_z
+    return packing.unpack(log_alpha), packing.unpack(log_beta), packing.unsort(log_z)
 
 
 def span_log_probs(
@@ -307,11 +300,10 @@ def span_log_probs(
     """
     if spans.shape[0] == 0:
         return flat.new_zeros((0,))
-    offsets = torch.cumsum(lengths, 0) - lengths
     # Keep the sequences with spans, renumbered, and their rows.
     used, seq = torch.unique(spans[:, 0], return_inverse=True)
     sub_lengths = lengths[used]
-    rows = (offsets[used][:, None] + torch.arange(int(sub_lengths.max()))[None, :])[
+    rows = (start_offsets(lengths)[used][:, None] + torch.arange(int(sub_lengths.max()))[None, :])[
         lengths_to_mask(sub_lengths, int(sub_lengths.max()))
     ]
     # In float64: log P(span) is a small difference of sums as large as the
@@ -319,10 +311,10 @@ def span_log_probs(
     dtype = flat.dtype
     flat, tags = flat.index_select(0, rows).double(), tags.index_select(0, rows)
     transitions, start, end = transitions.double(), start.double(), end.double()
-    alpha, beta, log_z = forward_backward(flat, pack_layout(sub_lengths), transitions, start, end)
-    sub_offsets = torch.cumsum(sub_lengths, 0) - sub_lengths
-    first = sub_offsets[seq] + spans[:, 1]
-    last = sub_offsets[seq] + spans[:, 2] - 1
+    packing = pack_layout(sub_lengths)
+    alpha, beta, log_z = forward_backward(flat, packing, transitions, start, end)
+    first = packing.offsets[seq] + spans[:, 1]
+    last = packing.offsets[seq] + spans[:, 2] - 1
     # Score of the path's own steps, cumulated along the concatenation: the
     # difference between two positions of one sequence is the sum between them.
     step = transitions[tags[:-1], tags[1:]] + flat[1:].gather(1, tags[1:].unsqueeze(1)).squeeze(1)

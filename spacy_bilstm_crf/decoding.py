@@ -20,6 +20,14 @@ from .tags import continuation_ids, tag_ids_to_offsets
 Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
+def flat_scores(ops, scores: Sequence[Floats2d], *, requires_grad: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Non-empty score arrays -> their concatenation as an (N, K) tensor (the
+    leaf to read gradients from) and the (B,) lengths."""
+    lengths = torch.tensor([len(s) for s in scores], dtype=torch.int64)
+    flat = xp2torch(ops.asarray2f(ops.flatten(list(scores), pad=0)), requires_grad=requires_grad)
+    return flat, lengths
+
+
 def transition_scores(
     model: Model, n_tags: int, constraints: Optional[Constraints], *, requires_grad: bool = False
 ) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -64,8 +72,7 @@ def decode(
     if not nonempty:
         return Decoded(output, probs)
     with torch.inference_mode():
-        lengths = torch.tensor([len(scores[i]) for i in nonempty], dtype=torch.int64)
-        flat = xp2torch(model.ops.asarray2f(model.ops.flatten([scores[i] for i in nonempty], pad=0)))
+        flat, lengths = flat_scores(model.ops, [scores[i] for i in nonempty])
         if model.attrs["head"] == "softmax":
             flat = torch.log(flat.clamp(min=1e-12))
         _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)

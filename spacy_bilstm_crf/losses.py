@@ -6,11 +6,11 @@ from typing import List, Optional, Tuple
 
 import numpy
 import torch
-from thinc.api import Model, torch2xp, xp2torch
+from thinc.api import Model, torch2xp
 from thinc.types import Floats2d, Ints1d
 
 from .crf import crf_nll_packed
-from .decoding import Constraints, transition_scores
+from .decoding import Constraints, flat_scores, transition_scores
 from .layers.crf import inc_crf_grads
 
 
@@ -44,8 +44,7 @@ def crf_loss(
     nonempty = [i for i, e in enumerate(emissions) if len(e)]
     if not nonempty:
         return 0.0, d_scores
-    lengths = torch.tensor([len(emissions[i]) for i in nonempty], dtype=torch.int64)
-    flat = xp2torch(ops.asarray2f(ops.flatten([emissions[i] for i in nonempty], pad=0)), requires_grad=True)
+    flat, lengths = flat_scores(ops, [emissions[i] for i in nonempty], requires_grad=True)
     gold_flat = torch.from_numpy(numpy.concatenate([gold[i] for i in nonempty]).astype("int64"))
     leaves, (trans, start, end) = transition_scores(model, flat.shape[1], constraints, requires_grad=True)
     loss = crf_nll_packed(flat, gold_flat, lengths, trans, start, end)

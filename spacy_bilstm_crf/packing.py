@@ -29,12 +29,25 @@ class Packing(NamedTuple):
     steps: List[int]
     offsets: torch.Tensor
 
+    def unpack(self, packed: torch.Tensor) -> torch.Tensor:
+        """Rows in packed order -> rows in concatenated order."""
+        return packed.new_empty(packed.shape).index_copy(0, self.index, packed)
+
+    def unsort(self, per_sorted: torch.Tensor) -> torch.Tensor:
+        """One value per sequence in `order` -> one per sequence as given."""
+        return per_sorted.new_empty(per_sorted.shape).index_copy(0, self.order, per_sorted)
+
+
+def start_offsets(lengths: torch.Tensor) -> torch.Tensor:
+    """(B,) first row of each sequence in their concatenation."""
+    return torch.cumsum(lengths, 0) - lengths
+
 
 def pack_layout(lengths: torch.Tensor) -> Packing:
     """Layout for sequences of these lengths (each >= 1), in this order."""
     order = torch.argsort(lengths, descending=True, stable=True)
     sorted_lengths = lengths[order]
-    offsets = torch.cumsum(lengths, 0) - lengths
+    offsets = start_offsets(lengths)
     on = torch.arange(int(sorted_lengths[0]))[:, None] < sorted_lengths[None, :]  # (T, B)
     time, rank = on.nonzero(as_tuple=True)  # row-major: time-major packed order
     batch_sizes = on.sum(dim=1)

@@ -23,6 +23,8 @@ from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from thinc.types import Floats2d
 
+from ..packing import start_offsets
+
 # torch's intra-op thread pool does not survive a fork: a worker forked by
 # `nlp.pipe(n_process=...)` would hang in its first parallel op. One thread
 # per worker process is also what multi-process inference wants.
@@ -85,7 +87,7 @@ def _padded_groups(lengths: torch.Tensor, group_size: int) -> List[Dict[str, tor
     each the (T, b) row indices of its right-padded time-major batch, forward
     and with every sequence flipped within its length; `real`: the padded
     slots that hold real tokens; `target(_reverse)`: the row each came from."""
-    offsets = torch.cumsum(lengths, 0) - lengths
+    offsets = start_offsets(lengths)
     order = torch.argsort(lengths, descending=True, stable=True)
     groups = []
     for members in order.split(group_size):

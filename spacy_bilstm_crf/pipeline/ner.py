@@ -366,14 +366,8 @@ class BiLSTMCRFNER(TrainablePipe):
         if not labels:
             raise ValueError(Errors.E002.format(name=self.name))
         self._set_labels(labels)
-        n_tags = len(self.tags)
-        for ref in ("output", "crf"):
-            if self.model.has_ref(ref):
-                layer = self.model.get_ref(ref)
-                for param in layer.param_names:
-                    layer.set_param(param, None)
-                layer.set_dim("nO", n_tags, force=True)
-                layer.initialize()
+        for layer in self._set_output_size(len(self.tags), reset=True):
+            layer.initialize()
 
     def _set_labels(self, labels: Iterable[str]) -> None:
         """Replace the label set (initialization re-sizes the output anyway)."""
@@ -384,16 +378,17 @@ class BiLSTMCRFNER(TrainablePipe):
                 self.cfg["labels"].append(label)
                 self.vocab.strings.add(label)
 
-    def _set_output_size(self, n_tags: int) -> None:
+    def _set_output_size(self, n_tags: int, *, reset: bool = False) -> List[Model]:
         """Size the output layer and the CRF to `n_tags`, dropping their
-        weights if they were sized for another tag set."""
-        for ref in ("output", "crf"):
-            if self.model.has_ref(ref):
-                layer = self.model.get_ref(ref)
-                if layer.maybe_get_dim("nO") not in (None, n_tags):
-                    for param in layer.param_names:
-                        layer.set_param(param, None)
-                layer.set_dim("nO", n_tags, force=True)
+        weights if they were sized for another tag set (always, with
+        `reset`). Returns the layers."""
+        layers = [self.model.get_ref(ref) for ref in ("output", "crf") if self.model.has_ref(ref)]
+        for layer in layers:
+            if reset or layer.maybe_get_dim("nO") not in (None, n_tags):
+                for param in layer.param_names:
+                    layer.set_param(param, None)
+            layer.set_dim("nO", n_tags, force=True)
+        return layers
 
 
 def _check_label(label: object) -> None:
