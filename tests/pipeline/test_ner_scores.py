@@ -73,9 +73,15 @@ def test_temperature_softens_scores_and_keeps_entities(tmp_path):
     warm = list(nlp.pipe(texts))
     assert [[(e.start, e.end, e.label_) for e in d.ents] for d in warm] == \
         [[(e.start, e.end, e.label_) for e in d.ents] for d in base]
-    for cold, hot in zip(base, warm):
-        for p, q in zip(cold.spans["ents_scored"].attrs["scores"], hot.spans["ents_scored"].attrs["scores"]):
-            assert abs(q - 0.5) <= abs(p - 0.5) + 1e-6
+    pairs = [
+        (p, q)
+        for cold, hot in zip(base, warm)
+        for p, q in zip(cold.spans["ents_scored"].attrs["scores"], hot.spans["ents_scored"].attrs["scores"])
+    ]
+    assert pairs
+    assert all(abs(q - 0.5) <= abs(p - 0.5) + 1e-6 for p, q in pairs)
+    # Softer, not the same: a confident entity moves towards 0.5.
+    assert any(abs(q - 0.5) < abs(p - 0.5) - 1e-3 for p, q in pairs)
     # As users set it: a config override at load time, kept when saved.
     nlp.to_disk(tmp_path / "model")
     tuned = spacy.load(tmp_path / "model", config={"components": {"bilstm_crf_ner": {"temperature": 3.0}}})
