@@ -66,6 +66,24 @@ def test_nll_with_missing_tags_marginalises_brute_force():
     assert torch.allclose(got, expected, atol=1e-4)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_viterbi_finds_brute_force_best_path_and_score(dtype):
+    torch.manual_seed(3)
+    n_tags = 3
+    lengths = torch.tensor([2, 4, 1])
+    em = torch.randn(3, 4, n_tags, dtype=dtype)
+    trans, start, end = (torch.randn(n_tags, n_tags, dtype=dtype), torch.randn(n_tags, dtype=dtype),
+                         torch.randn(n_tags, dtype=dtype))
+    paths, scores = viterbi_decode(em, lengths, trans, start, end)
+    assert scores.dtype == dtype
+    for i, length in enumerate(lengths.tolist()):
+        candidates = {path: _path_score(em[i], path, trans, start, end).item()
+                      for path in itertools.product(range(n_tags), repeat=length)}
+        best = max(candidates, key=candidates.get)
+        assert tuple(paths[i, :length].tolist()) == best
+        assert scores[i].item() == pytest.approx(candidates[best], abs=1e-5)
+
+
 def test_constrained_viterbi_is_always_valid():
     tags = get_tags(["A", "B"], "BILUO")
     allowed = tuple(torch.from_numpy(m) for m in allowed_transitions(tags, "BILUO"))
