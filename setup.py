@@ -40,6 +40,7 @@ setup(
             "spacy-bilstm-crf.BiLSTMCRFTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger",
             "spacy-bilstm-crf.BiLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_tagger_v2",
             "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v2",
         ],
         "spacy_readers": [
             "spacy-bilstm-crf.OversamplingCorpus.v1 = spacy_bilstm_crf.readers.oversampling:create_oversampling_corpus",

@@ -19,7 +19,7 @@ from thinc.types import Floats2d
 
 from .errors import Errors
 from .layers.crf import CRFTransitions
-from .layers.dropout import ListDropout
+from .layers.dropout import ListDropout, WordDropout
 from .layers.packed_lstm import PackedLSTM
 from .layers.sentences import with_sentences
 
@@ -30,11 +30,13 @@ def _check(arch: str, name: str, value: float, ok: bool, expected: str) -> None:
 
 
 def build_bilstm_encoder(
-    *, width: int, depth: int, dropout: float, spatial_dropout: float
+    *, width: int, depth: int, dropout: float, spatial_dropout: float, word_dropout: float = 0.0
 ) -> Model[List[Floats2d], List[Floats2d]]:
-    """Spatial dropout on the embeddings, a Linear to `width`, a packed BiLSTM
-    with `width` units per direction (output 2 * width), then dropout."""
+    """Word and spatial dropout on the embeddings, a Linear to `width`, a packed
+    BiLSTM with `width` units per direction (output 2 * width), then dropout."""
+    word = [WordDropout(word_dropout)] if word_dropout else []
     return chain(
+        *word,
         ListDropout(spatial_dropout, spatial=True),
         with_array(Linear(nO=width)),
         PackedLSTM(2 * width, width, depth=depth, dropout=dropout, bidirectional=True),
@@ -42,14 +44,17 @@ def build_bilstm_encoder(
     )
 
 
-def _encoder_or_none(arch, width, depth, dropout, spatial_dropout) -> Optional[Model]:
+def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=0.0) -> Optional[Model]:
     _check(arch, "depth", depth, depth >= 0, "an integer >= 0")
     _check(arch, "width", width, width >= 1, "an integer >= 1")
+    _check(arch, "word_dropout", word_dropout, 0.0 <= word_dropout < 1.0, "a rate in [0, 1)")
     if depth == 0:
         # Depth 0: the tok2vec (e.g. a transformer) feeds the head directly.
-        return ListDropout(spatial_dropout, spatial=True) if spatial_dropout else None
+        layers = [WordDropout(word_dropout)] if word_dropout else []
+        layers += [ListDropout(spatial_dropout, spatial=True)] if spatial_dropout else []
+        return chain(*layers) if len(layers) > 1 else (layers[0] if layers else None)
     return build_bilstm_encoder(
-        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout
+        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout, word_dropout=word_dropout
     )
 
 
@@ -180,3 +185,24 @@ def build_bilstm_lstm_tagger_v2(
         "spacy-bilstm-crf.BiLSTMLSTMTagger.v2", tok2vec, width, depth, lstm_width, dropout,
         spatial_dropout, sentence_level, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
     )
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v2")
+def build_bilstm_crf_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    word_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 plus word dropout: in training, each token's embedding is zeroed
+    with probability `word_dropout`, so the BiLSTM learns to tag from context
+    (without pretrained vectors, most errors on unseen text are unseen words)."""
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v2"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
+    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=sentence_level)

@@ -22,7 +22,7 @@ TRAIN_DATA = [
 ]
 
 
-def tiny_model_config(arch: str, width: int = 32, depth: int = 1) -> Dict:
+def tiny_model_config(arch: str, width: int = 32, depth: int = 1, **extra) -> Dict:
     model = {
         "@architectures": arch,
         "width": width,
@@ -39,6 +39,7 @@ def tiny_model_config(arch: str, width: int = 32, depth: int = 1) -> Dict:
     }
     if arch.startswith("spacy-bilstm-crf.BiLSTMLSTMTagger."):
         model["lstm_width"] = width
+    model.update(extra)
     return {"model": model}
 
 

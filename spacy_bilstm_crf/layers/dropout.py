@@ -1,8 +1,10 @@
-"""Dropout over a list of sequences, token-wise or spatial (whole channels).
+"""Dropout over a list of sequences: element-wise, spatial (whole channels) or
+word dropout (whole tokens).
 
 Spatial dropout is Keras' `SpatialDropout1D`: one mask per document that zeroes
 whole feature channels, which regularises embeddings better than token-wise
-masks. The rate lives in its own attribute so that spaCy's `[training] dropout`
+masks. Word dropout zeroes a token's whole vector, so the tagger must label it
+from its context, as it must for a word it never saw in training. The rate lives in its own attribute so that spaCy's `[training] dropout`
 (which sets every "dropout_rate") leaves the architecture's configured rate alone.
 """
 from typing import Callable, List, Tuple
@@ -12,13 +14,19 @@ from thinc.types import Floats2d
 
 
 def ListDropout(rate: float, *, spatial: bool) -> Model[List[Floats2d], List[Floats2d]]:
+    """Element-wise dropout, or spatial dropout with `spatial=True`."""
+    return _dropout("spatial_dropout" if spatial else "dropout", rate, "channels" if spatial else "elements")
+
+
+def WordDropout(rate: float) -> Model[List[Floats2d], List[Floats2d]]:
+    """Zero whole token vectors (scaled up by 1 / (1 - rate) like any dropout)."""
+    return _dropout("word_dropout", rate, "tokens")
+
+
+def _dropout(name: str, rate: float, unit: str) -> Model[List[Floats2d], List[Floats2d]]:
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"Dropout rate must be in [0, 1), got {rate}.")
-    return Model(
-        "spatial_dropout" if spatial else "dropout",
-        _forward,
-        attrs={"bilstm_dropout_rate": rate, "spatial": spatial},
-    )
+    return Model(name, _forward, attrs={"bilstm_dropout_rate": rate, "unit": unit})
 
 
 def _forward(
@@ -29,7 +37,8 @@ def _forward(
         return Xs, lambda dYs: dYs
     masks = []
     for X in Xs:
-        shape = (1, X.shape[1]) if model.attrs["spatial"] else X.shape
+        unit = model.attrs["unit"]
+        shape = {"channels": (1, X.shape[1]), "tokens": (X.shape[0], 1)}.get(unit, X.shape)
         masks.append(model.ops.get_dropout_mask(shape, rate))
     Ys = [X * mask for X, mask in zip(Xs, masks)]
 
