@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import typer
 from wasabi import msg
@@ -145,7 +145,8 @@ def corpus_paths(work: Path, corpus: str) -> Dict[str, Path]:
         if not out.exists():
             src = DATA / spec[split]
             msg.info(f"Converting {src} -> {out}")
-            tmp = out.with_suffix(".tmp.spacy")
+            # per-process name: two runs of a pair may convert the same corpus at once
+            tmp = out.with_suffix(f".{os.getpid()}.tmp.spacy")
             cmd = [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(src), str(tmp), "--format", spec["format"]]
             subprocess.run(cmd, check=True, cwd=REPO)
             tmp.rename(out)
@@ -414,6 +415,54 @@ def _pct(x: Optional[float]) -> str:
     return "–" if x is None else f"{x * 100:.2f}"
 
 
+def _variant(r: Dict[str, Any]) -> Tuple[str, int, str]:
+    """(model, seed, other overrides) of a run: runs that differ only by seed are one variant."""
+    extra = {k: v for k, v in r["overrides"].items() if k not in COMMON_SET and k not in MODELS[r["model"]]["set"]}
+    seed = int(extra.pop("system.seed", 0))
+    # a local transformer path is where the model lives, not a setting
+    extra.pop("components.transformer.model.name", None)
+    return r["model"], seed, json.dumps(extra, sort_keys=True) if extra else ""
+
+
+def head_to_head(group: List[Dict[str, Any]]) -> List[str]:
+    """Each variant against spaCy's `ner` trained with the same seed, and the mean over seeds.
+
+    Training is deterministic on one machine but not across CPUs (BLAS kernels round differently),
+    and one seed moves dev F1 by several tenths: a difference is only read over seeds.
+    """
+    base = {seed: r for r in group for model, seed, extra in [_variant(r)] if model == "spacy_ner" and not extra}
+    variants: Dict[Tuple[str, str], Dict[int, Dict[str, Any]]] = {}
+    for r in group:
+        model, seed, extra = _variant(r)
+        variants.setdefault((model, extra), {})[seed] = r
+    rows = []
+    for (model, extra), by_seed in sorted(variants.items()):
+        seeds = sorted(by_seed)
+        f1 = [by_seed[s]["dev"]["ents_f"] * 100 for s in seeds]
+        paired = [s for s in seeds if s in base]
+        diffs = [by_seed[s]["dev"]["ents_f"] * 100 - base[s]["dev"]["ents_f"] * 100 for s in paired]
+        name = model + (f" {extra}" if extra else "")
+        is_base = model == "spacy_ner" and not extra
+        diff_cells = (
+            f"{' / '.join(f'{d:+.2f}' for d in diffs)} | **{statistics.mean(diffs):+.2f}**"
+            if diffs and not is_base
+            else "– | –"
+        )
+        rows.append(
+            f"| {name} | {', '.join(map(str, seeds))} | {' / '.join(f'{x:.2f}' for x in f1)} | "
+            f"**{statistics.mean(f1):.2f}** | {diff_cells} |"
+        )
+    return [
+        "Dev F1 by variant and seed (`--set system.seed=N`), and the difference from spaCy's `ner` trained with the "
+        "same seed:",
+        "",
+        "| variant | seeds | dev F1 per seed | mean | minus spaCy `ner`, per seed | mean difference |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 @app.command("report")
 def report_cmd(
     results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
@@ -446,6 +495,7 @@ def report_cmd(
     for corpus in sorted({r["corpus"] for r in runs.values()}):
         group = sorted((r for r in runs.values() if r["corpus"] == corpus), key=lambda r: r["date"])
         lines += [f"## {corpus}: dev scores and training", ""]
+        lines += head_to_head(group)
         lines += [
             "| run | dev P | dev R | dev F1 | steps done | best step | time to best (min) | stopped by | train words/s | CPU cores used (cpu s / wall s) | peak RSS (MiB) | model-best size (MB) |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|",

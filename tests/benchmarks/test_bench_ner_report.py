@@ -1,0 +1,38 @@
+"""The report's head-to-head table: each variant against spaCy's `ner` of the same seed."""
+import importlib.util
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_ner", REPO / "benchmarks" / "bench_ner.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(bench, model, f1, **extra):
+    overrides = {**bench.COMMON_SET, **bench.MODELS[model]["set"], **extra}
+    return {"model": model, "overrides": overrides, "dev": {"ents_f": f1}}
+
+
+def test_head_to_head_pairs_runs_by_seed():
+    bench = _load_bench()
+    group = [
+        _run(bench, "spacy_ner", 0.88),
+        _run(bench, "spacy_ner", 0.87, **{"system.seed": 1}),
+        _run(bench, "bilstm_crf", 0.89),
+        _run(bench, "bilstm_crf", 0.885, **{"system.seed": 1}),
+        # a variant with its own setting is its own row, compared with the same seed's baseline
+        _run(bench, "bilstm_crf", 0.86, **{"components.bilstm_crf_ner.model.width": 256}),
+        # a seed spaCy's ner has no run for: listed, not compared
+        _run(bench, "bilstm", 0.85, **{"system.seed": 7}),
+    ]
+    lines = bench.head_to_head(group)
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ") and "---" not in line}
+    assert "| 0, 1 | 89.00 / 88.50 | **88.75** | +1.00 / +1.50 | **+1.25** |" in rows["bilstm_crf"]
+    assert "| 0, 1 | 88.00 / 87.00 | **87.50** | – | – |" in rows["spacy_ner"]
+    width = [line for name, line in rows.items() if "width" in name]
+    assert len(width) == 1 and "**-2.00**" in width[0]
+    assert rows["bilstm"].endswith("| 7 | 85.00 | **85.00** | – | – |")
