@@ -430,11 +430,11 @@ def head_to_head(group: List[Dict[str, Any]]) -> List[str]:
     Training is deterministic on one machine but not across CPUs (BLAS kernels round differently),
     and one seed moves dev F1 by several tenths: a difference is only read over seeds.
     """
-    base = {seed: r for r in group for model, seed, extra in [_variant(r)] if model == "spacy_ner" and not extra}
     variants: Dict[Tuple[str, str], Dict[int, Dict[str, Any]]] = {}
     for r in group:
         model, seed, extra = _variant(r)
         variants.setdefault((model, extra), {})[seed] = r
+    base = variants.get(("spacy_ner", ""), {})
     rows = []
     for (model, extra), by_seed in sorted(variants.items()):
         seeds = sorted(by_seed)
