@@ -7,7 +7,9 @@
   only (the gaps between steps that had no evaluation), so that training
   words/s excludes the evaluation passes.
 * `bench_ner.stop_after.v1`: a `[training] before_update` callback that stops
-  training cleanly once a wall-clock budget is spent, by raising
+  training cleanly once a wall-clock budget is spent (`bench_ner.stop_after_cpu.v1`:
+  a budget of this process's CPU seconds, which other jobs on a shared machine do
+  not eat into), by raising
   `BudgetExhausted` *between* two updates. spaCy's training loop then saves
   model-last in its `finally:` block; model-best was saved at every
   improvement and is never interrupted half-written.
@@ -42,6 +44,21 @@ def stop_after(max_seconds: float) -> Callable[[Any, Dict[str, Any]], None]:
         if max_seconds > 0 and elapsed > max_seconds:
             raise BudgetExhausted(
                 f"bench_ner: wall-clock budget of {max_seconds:.0f}s spent at step {args['step']}"
+            )
+
+    return before_update
+
+
+@registry.callbacks("bench_ner.stop_after_cpu.v1")
+def stop_after_cpu(max_seconds: float) -> Callable[[Any, Dict[str, Any]], None]:
+    """Like stop_after.v1, on the CPU time of this process (all its threads): with
+    one thread a run gets the same compute whatever else the machine is doing."""
+
+    def before_update(nlp: Any, args: Dict[str, Any]) -> None:
+        used = time.process_time()
+        if max_seconds > 0 and used > max_seconds:
+            raise BudgetExhausted(
+                f"bench_ner: CPU budget of {max_seconds:.0f}s spent at step {args['step']}"
             )
 
     return before_update
