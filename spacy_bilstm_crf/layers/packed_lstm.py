@@ -54,7 +54,9 @@ class PackedLSTMModule(torch.nn.Module):
     def forward(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if lengths.numel() == 0:
             return flat.new_zeros((0, self.lstm.hidden_size * (2 if self.lstm.bidirectional else 1)))
-        groups = _padded_groups(lengths, GROUP_SIZE)
+        groups = _padded_groups(lengths.cpu(), GROUP_SIZE)  # index arithmetic: cheap on the CPU
+        if flat.device.type != "cpu":  # on a GPU the indices must live beside the rows they pick
+            groups = [{key: value.to(flat.device) for key, value in group.items()} for group in groups]
         directions = ["", "_reverse"] if self.lstm.bidirectional else [""]
         for layer in range(self.lstm.num_layers):
             if layer > 0:
