@@ -24,7 +24,7 @@ def convert_cli(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default: cp1252 for csv, utf-8 otherwise)"),
     split: Optional[str] = typer.Option(None, "--split", help="csv: contiguous split by ratios (0.8,0.1,0.1) or sentence id ranges (1-38367,38368-43163); writes OUTPUT/<name>.spacy"),
     split_names: Optional[str] = typer.Option(None, "--split-names", help="Names of the split parts (default train,dev,test)"),
-    tokenizer: str = typer.Option(BIOMEDICAL_TOKENIZER, "--tokenizer", help="pubtator: registered tokenizer (@tokenizers) whose tokens are then split at every mention boundary, e.g. spacy.Tokenizer.v1"),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"pubtator: registered tokenizer (@tokenizers) whose tokens are then split at every mention boundary (default {BIOMEDICAL_TOKENIZER}; spaCy's: spacy.Tokenizer.v1)"),
     verbose: bool = typer.Option(False, "--verbose", "-V", help="List every mention kept only in the span group"),
 ) -> None:
     """Convert a corpus (csv, conll, tsv, pubtator) to spaCy's DocBin format."""

@@ -29,20 +29,22 @@ def convert_file(
     encoding: Optional[str] = None,
     split: Optional[str] = None,
     split_names: Optional[Sequence[str]] = None,
-    tokenizer: str = BIOMEDICAL_TOKENIZER,
+    tokenizer: Optional[str] = None,
     progress: bool = False,
 ) -> Summary:
     """Convert `input_path` to a DocBin at `output_path` and return the report.
 
     With `split` (csv only), `output_path` is a directory that receives one
     `<name>.spacy` per part. `tokenizer` (PubTator only) is a registered
-    tokenizer name. Raises ConversionError on bad input or an unusable output
+    tokenizer name, by default the biomedical one. Raises ConversionError on bad input or an unusable output
     location, before any output file exists.
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}: choose one of {', '.join(FORMATS)}")
     if split is not None and format != "csv":
         raise ValueError("--split is only supported for the csv format")
+    if tokenizer is not None and format != "pubtator":
+        raise ValueError("--tokenizer is only used by the pubtator format (the others keep the source's tokens)")
     input_path, output_path = Path(input_path), Path(output_path)
     spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
     if spec is None:
@@ -71,7 +73,7 @@ def convert_file(
             for name, part in summary.parts.items():
                 part.output = str(output_path / f"{name}.spacy")
     elif format == "pubtator":
-        docs, summary = pubtator_to_docs(input_path, tokenizer=tokenizer, **common)
+        docs, summary = pubtator_to_docs(input_path, tokenizer=tokenizer or BIOMEDICAL_TOKENIZER, **common)
         outputs = {output_path: docs}
     else:
         reader = conll_to_docs if format == "conll" else tsv_to_docs

@@ -149,3 +149,10 @@ def test_cli_pubtator_summary(tmp_path):
     assert "tokenized by spacy.Tokenizer.v1, then 1 tokens split" in flat(result)
     bad = convert(src, tmp_path / "q.spacy", "-f", "pubtator", "--tokenizer", "nope.v1")
     assert bad.exit_code == 1 and "Bad option" in bad.output and not (tmp_path / "q.spacy").exists()
+
+
+def test_cli_tokenizer_only_for_pubtator(tmp_path):
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    result = convert(src, out, "-f", "conll", "--tokenizer", "spacy.Tokenizer.v1")
+    assert result.exit_code == 1 and "only used by the pubtator format" in flat(result) and not out.exists()
