@@ -9,6 +9,7 @@ GROUPS = {
     "spacy_architectures": registry.architectures,
     "spacy_readers": registry.readers,
     "spacy_misc": registry.misc,
+    "spacy_tokenizers": registry.tokenizers,
 }
 ENTRY_POINTS = [
     ep for ep in distribution("spacy-bilstm-crf").entry_points if ep.group.startswith("spacy_")
