@@ -161,7 +161,8 @@ def _decode_more(
             paths, path_scores = kbest_viterbi_packed(flat, packing, trans, start, end, k, allowed=constraints)
             t = temperature
             scaled = (flat.double() / t, trans.double() / t, start.double() / t, end.double() / t)
-            fb = forward_backward(scaled[0], packing, *scaled[1:])
+            # Marginals for the entities and the entropy; log Z alone otherwise.
+            fb = forward_backward(scaled[0], packing, *scaled[1:]) if uncertainty or entity_scores else None
             stats = path_log_probs(*scaled[:1], packing, *scaled[1:], paths, path_scores > -numpy.inf,
                                    entropy=uncertainty, fb=fb)
             offsets = numpy.cumsum([0] + lengths.tolist())

@@ -282,12 +282,13 @@ def path_log_probs(
     """log P(path) = score(path) - log Z for (k, N) paths of the concatenated
     sequences of `flat` (float64; -inf where `valid` (B, k) is False), and,
     if asked, each sequence's entropy H = log Z - E[score] (nats) from the
-    forward-backward marginals. fb: forward_backward's output, if computed."""
+    forward-backward marginals. fb: forward_backward's output, if computed
+    (else only the forward recursion runs, unless the entropy needs both)."""
     flat = flat.double()
     transitions, start, end = transitions.double(), start.double(), end.double()
-    if fb is None:
+    if fb is None and entropy:
         fb = forward_backward(flat, packing, transitions, start, end)
-    log_alpha, log_beta, log_z = fb
+    log_z = fb[2] if fb is not None else torch.from_numpy(_log_partition_numpy(flat, packing, transitions, start, end))
     lengths, offsets = packing.lengths.numpy(), packing.offsets.numpy()
     em, tr, st, en = flat.numpy(), transitions.numpy(), start.numpy(), end.numpy()
     firsts, lasts = offsets, offsets + lengths - 1
@@ -303,7 +304,7 @@ def path_log_probs(
     log_p = numpy.where(valid, total.T - log_z.numpy()[:, None], -numpy.inf)
     ent = None
     if entropy:
-        ent = _entropy(em, tr, st, en, log_alpha.numpy(), log_beta.numpy(), log_z.numpy(), firsts, lasts)
+        ent = _entropy(em, tr, st, en, fb[0].numpy(), fb[1].numpy(), log_z.numpy(), firsts, lasts)
     return PathStats(log_p, ent)
 
 
@@ -326,3 +327,46 @@ def _entropy(em, tr, st, en, log_alpha, log_beta, log_z, firsts, lasts) -> numpy
         expected[at] += (pair * tr[None, :, :]).sum(axis=(1, 2))
     by_seq = numpy.add.reduceat(expected, firsts)
     return numpy.maximum(log_z - by_seq, 0.0)
+
+
+def _log_partition_numpy(
+    flat: torch.Tensor, packing: Packing, transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor
+) -> numpy.ndarray:
+    """(B,) log Z: `crf.forward_backward`'s scaled forward recursion in numpy
+    (float64), where each step is 4 small array operations; the logs of the
+    scales are summed per sequence once at the end."""
+    em = flat.index_select(0, packing.index).numpy()  # (N, K) packed
+    trans, first, last = transitions.numpy(), start.numpy(), end.numpy()
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    shift = em.max(axis=1)
+    factor = numpy.exp(em - shift[:, None])
+    move_shift = trans.max()
+    moves = numpy.exp(trans - move_shift)
+    totals = numpy.empty(em.shape[0])
+    alpha = numpy.exp(first - first.max()) * factor[: sizes[0]]
+    totals[: sizes[0]] = alpha.sum(axis=1)
+    alpha /= totals[: sizes[0], None]
+    end_factor = numpy.exp(last - last.max())
+    closing = numpy.empty(sizes[0])  # alpha . end at each sequence's last row
+    for t in range(1, len(sizes) + 1):
+        n = sizes[t] if t < len(sizes) else 0
+        if n < len(alpha):
+            closing[n : len(alpha)] = alpha[n:] @ end_factor
+        if not n:
+            break
+        here = steps[t]
+        alpha = (alpha[:n] @ moves) * factor[here : here + n]
+        totals[here : here + n] = alpha.sum(axis=1)
+        alpha /= totals[here : here + n, None]
+    # Per packed row: log of its scale, its emission shift and, past the
+    # first step, the moves' shift; summed over each sequence's rows.
+    per_row = numpy.log(totals) + shift
+    per_row[sizes[0] :] += move_shift
+    rank = numpy.empty(em.shape[0], dtype=numpy.int64)
+    for t in range(len(sizes)):
+        rank[steps[t] : steps[t] + sizes[t]] = numpy.arange(sizes[t])
+    by_rank = numpy.bincount(rank, weights=per_row, minlength=sizes[0])
+    log_z_sorted = by_rank + first.max() + numpy.log(closing) + last.max()
+    out = numpy.empty(sizes[0])
+    out[packing.order.numpy()] = log_z_sorted
+    return out
