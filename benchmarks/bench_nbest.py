@@ -20,6 +20,7 @@
    whole pipeline (`nlp.pipe` over the dev texts) with each.
 
     python benchmarks/bench_nbest.py MODEL DEV.spacy --name conll --output benchmarks/results/nbest/conll.json
+    (--no-timing: parts 1-2 only; --no-oracle: parts 3-4 only)
 """
 import importlib
 import json
@@ -242,7 +243,8 @@ def main(
     k_max: int = typer.Option(10, help="Largest k"),
     repeats: int = typer.Option(15, help="Timed rounds per case (best is kept)"),
     batches: int = typer.Option(4, help="Batches of 128 x <=50 per timing case"),
-    timing: bool = typer.Option(True, help="Run the decoding-time parts"),
+    timing: bool = typer.Option(True, help="Run the decoding-time parts (3, 4)"),
+    run_oracle: bool = typer.Option(True, "--oracle/--no-oracle", help="Run the oracle and review parts (1, 2)"),
     reference: str = typer.Option("main", help="git ref whose decode n_best = 1 is compared with"),
     limit: int = typer.Option(0, help="Only the first N dev docs (0: all), for a quick check"),
 ) -> None:
@@ -255,11 +257,12 @@ def main(
     start = time.perf_counter()
     result: Dict = {"corpus": name, "model": str(model), "dev": str(dev), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                     "command": " ".join(sys.argv), "threads": 1}
-    result.update(oracle(nlp, gold_docs, k_max))
-    result["oracle_wall_s"] = time.perf_counter() - start
-    rows = [[k, f"{v['p']:.2f}", f"{v['r']:.2f}", f"{v['f']:.2f}"] for k, v in result["oracle"].items()]
-    msg.table(rows, header=["k", "P", "R", "oracle F1"], divider=True)
-    msg.info(f"doc.ents F1 {result['doc_ents']['f']:.2f}; review: {result['review']}")
+    if run_oracle:
+        result.update(oracle(nlp, gold_docs, k_max))
+        result["oracle_wall_s"] = time.perf_counter() - start
+        rows = [[k, f"{v['p']:.2f}", f"{v['r']:.2f}", f"{v['f']:.2f}"] for k, v in result["oracle"].items()]
+        msg.table(rows, header=["k", "P", "R", "oracle F1"], divider=True)
+        msg.info(f"doc.ents F1 {result['doc_ents']['f']:.2f}; review: {result['review']}")
     if timing:
         plain = spacy.load(model)
         real = _windows(plain, gold_docs, batches, 128, 50)

@@ -45,6 +45,15 @@ class Errors(str, Enum):
         "nbest_key '{nbest_key}' would clash with spans_key '{spans_key}': "
         "the n-best groups are doc.spans['{nbest_key}_0'], ... Choose another."
     )
+    E043 = "--uncertain-below must be in (0, 1], got {value}."
+    E044 = (
+        "{model} has no '{factory}' component: --n-best, --uncertainty, "
+        "--alternatives and --uncertain-below need one."
+    )
+    E045 = (
+        "--n-best, --uncertainty, --alternatives and --uncertain-below run "
+        "with the local engine only (got --engine {engine})."
+    )
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
