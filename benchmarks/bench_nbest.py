@@ -60,10 +60,10 @@ def oracle(nlp, gold_docs: List[Doc], k_max: int) -> Dict:
     counts = {k: [0, 0, 0] for k in KS if k <= k_max}
     ents_counts = [0, 0, 0]
     by_sentence: List[Tuple[float, float, bool]] = []  # (best prob, entropy, has an error)
-    docs = (Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d]) for d in gold_docs)
-    for gold, pred in zip(gold_docs, nlp.pipe(docs, batch_size=64)):
-        gold_set = {(e.start, e.end, e.label_) for e in gold.ents}
-        predicted = {(e.start, e.end, e.label_) for e in pred.ents}
+    # Tokenized by the pipeline, as in training and `spacy evaluate`: compare characters.
+    for gold, pred in zip(gold_docs, nlp.pipe((d.text for d in gold_docs), batch_size=64)):
+        gold_set = {(e.start_char, e.end_char, e.label_) for e in gold.ents}
+        predicted = {(e.start_char, e.end_char, e.label_) for e in pred.ents}
         ents_counts[0] += len(gold_set & predicted)
         ents_counts[1] += len(predicted - gold_set)
         ents_counts[2] += len(gold_set - predicted)
@@ -72,13 +72,14 @@ def oracle(nlp, gold_docs: List[Doc], k_max: int) -> Dict:
         covered = set()
         unsure = pred.spans["ents_scored"].attrs["uncertainty"]["sequences"]
         for i, (start, end) in enumerate(sequences):
-            inside = {g for g in gold_set if g[0] >= start and g[1] <= end}
+            first, last = (pred[start].idx, pred[end - 1].idx + len(pred[end - 1])) if end > start else (0, 0)
+            inside = {g for g in gold_set if g[0] >= first and g[1] <= last}
             covered |= inside
             options: List[Spans] = []
             for group in groups:
                 if group.attrs["probabilities"][i] is None:
                     break
-                options.append([(s.start, s.end, s.label_) for s in group if start <= s.start < end])
+                options.append([(s.start_char, s.end_char, s.label_) for s in group if start <= s.start < end])
             errors = [len(set(o) - inside) + len(inside - set(o)) for o in options]
             by_sentence.append((unsure[i]["best_probability"], unsure[i]["entropy"], errors[0] > 0))
             for k in counts:
