@@ -55,13 +55,27 @@ def _prf(tp: int, fp: int, fn: int) -> Dict[str, float]:
     return {"p": 100 * p, "r": 100 * r, "f": 100 * (2 * p * r / (p + r) if p + r else 0.0)}
 
 
-def oracle(nlp, gold_docs: List[Doc], k_max: int) -> Dict:
+def _inputs(nlp, gold_docs: List[Doc], gold_sentences: bool):
+    """The dev texts for the pipeline, or (gold_sentences) docs with the gold
+    tokens and sentence boundaries, for the pipeline without its sentencizer
+    (decoded sequences = gold sentences, as in NCRF++'s oracle)."""
+    if not gold_sentences:
+        return nlp.pipe((d.text for d in gold_docs), batch_size=64)
+    docs = (
+        Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d],
+            sent_starts=[bool(t.is_sent_start) for t in d])
+        for d in gold_docs
+    )
+    return nlp.pipe(docs, batch_size=64, disable=[n for n in nlp.pipe_names if n != NAME])
+
+
+def oracle(nlp, gold_docs: List[Doc], k_max: int, gold_sentences: bool = False) -> Dict:
     """Oracle P/R/F1 at each k, and the ranking of sentences by uncertainty."""
     counts = {k: [0, 0, 0] for k in KS if k <= k_max}
     ents_counts = [0, 0, 0]
     by_sentence: List[Tuple[float, float, bool]] = []  # (best prob, entropy, has an error)
     # Tokenized by the pipeline, as in training and `spacy evaluate`: compare characters.
-    for gold, pred in zip(gold_docs, nlp.pipe((d.text for d in gold_docs), batch_size=64)):
+    for gold, pred in zip(gold_docs, _inputs(nlp, gold_docs, gold_sentences)):
         gold_set = {(e.start_char, e.end_char, e.label_) for e in gold.ents}
         predicted = {(e.start_char, e.end_char, e.label_) for e in pred.ents}
         ents_counts[0] += len(gold_set & predicted)
@@ -248,6 +262,7 @@ def main(
     run_oracle: bool = typer.Option(True, "--oracle/--no-oracle", help="Run the oracle and review parts (1, 2)"),
     reference: str = typer.Option("main", help="git ref whose decode n_best = 1 is compared with"),
     limit: int = typer.Option(0, help="Only the first N dev docs (0: all), for a quick check"),
+    gold_sentences: bool = typer.Option(False, help="Oracle over the gold tokens and sentences (no sentencizer)"),
 ) -> None:
     torch.set_num_threads(1)
     settings = {"n_best": k_max, "uncertainty": True, "spans_key": "ents_scored"}
@@ -259,7 +274,8 @@ def main(
     result: Dict = {"corpus": name, "model": str(model), "dev": str(dev), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                     "command": " ".join(sys.argv), "threads": 1}
     if run_oracle:
-        result.update(oracle(nlp, gold_docs, k_max))
+        result.update(oracle(nlp, gold_docs, k_max, gold_sentences))
+        result["gold_sentences"] = gold_sentences
         result["oracle_wall_s"] = time.perf_counter() - start
         rows = [[k, f"{v['p']:.2f}", f"{v['r']:.2f}", f"{v['f']:.2f}"] for k, v in result["oracle"].items()]
         msg.table(rows, header=["k", "P", "R", "oracle F1"], divider=True)
