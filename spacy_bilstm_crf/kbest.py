@@ -59,10 +59,10 @@ def kbest_viterbi_packed(
     with numpy.errstate(invalid="ignore"):
         tags, scores = _kbest_numpy(em, packing, trans, first, last, k)
     # packed (time, rank) -> concatenated rows; sorted ranks -> input order.
-    n_steps, batch = tags.shape[1], tags.shape[2]
-    on = numpy.arange(batch)[None, :] < packing.batch_sizes.numpy()[:, None]
+    batch = tags.shape[1]
+    on = numpy.arange(batch)[None, :] < packing.batch_sizes.numpy()[:, None]  # (T, B)
     out = numpy.empty((k, flat.shape[0]), dtype=numpy.int64)
-    out[:, packing.index.numpy()] = tags[:, on]
+    out[:, packing.index.numpy()] = tags.transpose(0, 2, 1)[:, on]
     unsorted = numpy.empty_like(scores)
     unsorted[packing.order.numpy()] = scores
     return out, unsorted
@@ -71,25 +71,25 @@ def kbest_viterbi_packed(
 def _kbest_numpy(
     em: numpy.ndarray, packing: Packing, trans: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray, k: int
 ) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """Packed (K, N) emissions -> (k, T, B) tags in the padded time-major
-    layout (sorted sequences) and (B, k) scores of the sorted sequences."""
+    """Packed (K, N) emissions -> (k, B, T) tags of the sorted sequences,
+    padded, and (B, k) their scores."""
     steps, sizes = packing.steps, packing.batch_sizes.numpy()
     n_tags = em.shape[0]
     n_steps, batch = len(sizes), int(sizes[0])
     ranks = numpy.arange(batch)
-    on = ranks[None, :] < sizes[:, None]  # (T, B)
-    # Packed row of (t, r); rows of finished sequences point at a real row
+    on = ranks[:, None] < sizes[None, :]  # (B, T)
+    # Packed row of (r, t); rows of finished sequences point at a real row
     # (their values are never used).
-    row_of = numpy.where(on, numpy.asarray(steps[:-1])[:, None] + ranks[None, :], 0)
-    last_t = on.sum(axis=0) - 1  # (B,)
+    row_of = numpy.where(on, numpy.asarray(steps[:-1])[None, :] + ranks[:, None], 0)
+    last_t = on.sum(axis=1) - 1  # (B,)
     history = numpy.ascontiguousarray(_viterbi_forward(em, packing, trans, start).T)  # (N, K)
     to_from = numpy.ascontiguousarray(trans.T)
     final = history[_last_rows(packing).numpy()] + end[None, :]  # (B, K)
 
-    paths = numpy.zeros((k, n_steps, batch), dtype=numpy.int64)
-    # gap[i, t, r]: what path i loses by taking the second-best tag at t - 1
+    paths = numpy.zeros((k, batch, n_steps), dtype=numpy.int64)
+    # gap[i, r, t]: what path i loses by taking the second-best tag at t - 1
     # before its own tag at t (t <= dev_at: where path i is a backtrace).
-    gaps = numpy.full((k, n_steps, batch), numpy.inf, dtype=history.dtype)
+    gaps = numpy.full((k, batch, n_steps), numpy.inf, dtype=history.dtype)
     scores = numpy.full((batch, k), -numpy.inf)
     dev_at = numpy.zeros((k, batch), dtype=numpy.int64)
     rank_at = numpy.zeros((k, batch), dtype=numpy.int64)
@@ -110,13 +110,13 @@ def _kbest_numpy(
         n = int(sizes[t])
         ending = slice(int(sizes[t + 1]) if t + 1 < n_steps else 0, n)
         current[ending] = best[ending]
-        path[t, :n] = current[:n]
+        path[:n, t] = current[:n]
         if t:
             prev = steps[t - 1]
             current[:n] = (history[prev : prev + n] + to_from[current[:n]]).argmax(axis=1)
-    times, rows = numpy.nonzero(on[1:])
+    rows, times = numpy.nonzero(on[:, 1:])
     times += 1
-    gaps[0, times, rows] = _gaps(history[row_of[times - 1, rows]] + to_from[path[times, rows]], path[times - 1, rows])
+    gaps[0, rows, times] = _gaps(history[row_of[rows, times - 1]] + to_from[path[rows, times]], path[rows, times - 1])
     dev_at[0] = last_t
     rank_at[0] = 1
     values, order = _ranked_context(history, row_of, paths[0], last_t, last_t, trans, end)
@@ -144,12 +144,12 @@ def _kbest_numpy(
             chain_at[owner, popped] = where = rest.argmax(axis=1)
             chain_best[owner, popped] = rest[numpy.arange(len(popped)), where]
         u = numpy.where(alive, u, 0)
-        parent_path = paths[parent, :, ranks].T  # (T, B)
+        parent_path = paths[parent, ranks]  # (B, T)
         values, order = _ranked_context(history, row_of, parent_path, u, last_t, trans, end)
         tag = order[ranks, numpy.minimum(m, n_tags) - 1]
         paths[i] = parent_path
-        paths[i, u, ranks] = tag
-        gaps[i] = gaps[parent, :, ranks].T
+        paths[i, ranks, u] = tag
+        gaps[i] = gaps[parent, ranks]
         _walk_back(paths[i], gaps[i], parent_path, u, tag, alive, history, to_from, row_of)
         scores[:, i] = numpy.where(alive, score, -numpy.inf)
         dev_at[i] = u
@@ -157,7 +157,7 @@ def _kbest_numpy(
         _add_candidates(i, paths, gaps, scores, dev_at, rank_at, pool, values, order)
     # A missing path repeats path 0 (its score says it is missing).
     missing = ~(scores > -numpy.inf).T  # (k, B)
-    paths = numpy.where(missing[:, None, :], paths[0][None], paths)
+    paths = numpy.where(missing[:, :, None], paths[0][None], paths)
     return paths, scores
 
 
@@ -184,11 +184,11 @@ def _ranked_context(
     """For each sequence, the scores of every tag at position u followed by
     the path's own next tag (or the end): (B, K) values and their order,
     best first."""
-    ranks = numpy.arange(path.shape[1])
+    ranks = numpy.arange(path.shape[0])
     at_end = u >= last_t
-    nxt = path[numpy.minimum(u + 1, path.shape[0] - 1), ranks]
+    nxt = path[ranks, numpy.minimum(u + 1, path.shape[1] - 1)]
     follow = numpy.where(at_end[:, None], end[None, :], trans[:, nxt].T)
-    values = history[row_of[u, ranks]] + follow
+    values = history[row_of[ranks, u]] + follow
     return values, numpy.argsort(-values, axis=1, kind="stable")
 
 
@@ -203,7 +203,7 @@ def _walk_back(
     to_from: numpy.ndarray,
     row_of: numpy.ndarray,
 ) -> None:
-    """Fill `new` (T, B) before u with the backtrace from (u, tag), and its
+    """Fill `new` (B, T) before u with the backtrace from (u, tag), and its
     gaps, in place. Before u the parent is itself a backtrace, so once the
     new prefix meets it the rest (tags and gaps, copied already) is the
     parent's: the walk stops there."""
@@ -211,18 +211,18 @@ def _walk_back(
     t, current = u[idx], tag[idx]
     seen_t, seen_idx, seen_values, seen_best = [], [], [], []
     while len(idx):
-        values = history[row_of[t - 1, idx]] + to_from[current]
+        values = history[row_of[idx, t - 1]] + to_from[current]
         previous = values.argmax(axis=1)
         seen_t.append(t)
         seen_idx.append(idx)
         seen_values.append(values)
         seen_best.append(previous)
         t = t - 1
-        new[t, idx] = previous
-        keep = (previous != parent[t, idx]) & (t > 0)
+        new[idx, t] = previous
+        keep = (previous != parent[idx, t]) & (t > 0)
         idx, t, current = idx[keep], t[keep], previous[keep]
     if seen_t:
-        gaps[numpy.concatenate(seen_t), numpy.concatenate(seen_idx)] = _gaps(
+        gaps[numpy.concatenate(seen_idx), numpy.concatenate(seen_t)] = _gaps(
             numpy.concatenate(seen_values), numpy.concatenate(seen_best)
         )
 
@@ -242,14 +242,14 @@ def _add_candidates(
     a backtrace: the best alternative costs one gap), and the next-ranked
     tag at u."""
     cand_chain, chain_best, chain_at, cand_rank = pool
-    n_steps, batch = paths.shape[1], paths.shape[2]
+    batch, n_steps = paths.shape[1], paths.shape[2]
     ranks = numpy.arange(batch)
     score = scores[:, i]
     times = numpy.arange(n_steps)[None, :]
-    before = (times >= 1) & (times <= dev_at[i][:, None])  # (B, T)
+    outside = (times < 1) | (times > dev_at[i][:, None])  # (B, T)
     chain = cand_chain[i]
-    numpy.subtract(score[:, None], gaps[i].T, out=chain)
-    chain[~before] = -numpy.inf
+    numpy.subtract(score[:, None], gaps[i], out=chain)
+    numpy.copyto(chain, -numpy.inf, where=outside)
     chain_at[i] = where = chain.argmax(axis=1)
     chain_best[i] = chain[ranks, where]
     m = rank_at[i]
