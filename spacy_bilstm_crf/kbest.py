@@ -55,8 +55,9 @@ def kbest_viterbi_packed(
     with torch.no_grad():
         em = flat.index_select(0, packing.index).t().contiguous().cpu().numpy()
     trans, first, last = mask_forbidden(transitions, start, end, allowed)
-    # -inf - -inf (no second-best tag) is nan: handled where it arises.
-    with numpy.errstate(invalid="ignore"):
+    # -inf - -inf (no second-best tag) is nan: handled where it arises;
+    # unset entries of the work arrays are computed on, then masked.
+    with numpy.errstate(invalid="ignore", over="ignore"):
         tags, scores = _kbest_numpy(em, packing, trans, first, last, k)
     # packed (time, rank) -> concatenated rows; sorted ranks -> input order.
     batch = tags.shape[1]
@@ -89,13 +90,13 @@ def _kbest_numpy(
     paths = numpy.zeros((k, batch, n_steps), dtype=numpy.int64)
     # gap[i, r, t]: what path i loses by taking the second-best tag at t - 1
     # before its own tag at t (t <= dev_at: where path i is a backtrace).
-    gaps = numpy.full((k, batch, n_steps), numpy.inf, dtype=history.dtype)
+    gaps = numpy.empty((k, batch, n_steps), dtype=history.dtype)
     scores = numpy.full((batch, k), -numpy.inf)
     dev_at = numpy.zeros((k, batch), dtype=numpy.int64)
     rank_at = numpy.zeros((k, batch), dtype=numpy.int64)
     # The best subset of each path, as (value, where): another tag at t - 1
     # for some t (chain), or the next-ranked tag at dev_at (rank).
-    cand_chain = numpy.full((k, batch, n_steps), -numpy.inf)
+    cand_chain = numpy.empty((k, batch, n_steps))
     chain_best = numpy.full((k, batch), -numpy.inf)
     chain_at = numpy.zeros((k, batch), dtype=numpy.int64)
     cand_rank = numpy.full((k, batch), -numpy.inf)
@@ -157,7 +158,8 @@ def _kbest_numpy(
         _add_candidates(i, paths, gaps, scores, dev_at, rank_at, pool, values, order)
     # A missing path repeats path 0 (its score says it is missing).
     missing = ~(scores > -numpy.inf).T  # (k, B)
-    paths = numpy.where(missing[:, :, None], paths[0][None], paths)
+    if missing.any():
+        paths = numpy.where(missing[:, :, None], paths[0][None], paths)
     return paths, scores
 
 
