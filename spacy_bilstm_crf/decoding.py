@@ -9,7 +9,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
 import torch
-from thinc.api import Model, xp2torch
+from thinc.api import Model
 from thinc.types import Floats1d, Floats2d, Ints1d, Ints2d
 
 from .crf import apply_constraints, forward_backward, span_log_probs, span_log_probs_given, viterbi_packed
@@ -23,10 +23,19 @@ Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 def flat_scores(ops, scores: Sequence[Floats2d], *, requires_grad: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
     """Non-empty score arrays -> their concatenation as an (N, K) tensor (the
-    leaf to read gradients from) and the (B,) lengths."""
+    leaf to read gradients from) and the (B,) lengths.
+
+    Always a CPU tensor: the CRF recursions are many small steps over (B, K)
+    slices, which a GPU runs no faster than numpy, so on a GPU only the
+    (N, K) scores cross to the host (and their gradient back)."""
     lengths = torch.tensor([len(s) for s in scores], dtype=torch.int64)
-    flat = xp2torch(ops.asarray2f(ops.flatten(list(scores), pad=0)), requires_grad=requires_grad)
+    flat = _cpu_tensor(ops, ops.asarray2f(ops.flatten(list(scores), pad=0)), requires_grad)
     return flat, lengths
+
+
+def _cpu_tensor(ops, array, requires_grad: bool) -> torch.Tensor:
+    """A thinc array (numpy or cupy) as a CPU tensor; numpy's memory is shared, not copied."""
+    return torch.from_numpy(numpy.ascontiguousarray(ops.to_numpy(array))).requires_grad_(requires_grad)
 
 
 def transition_scores(
@@ -34,7 +43,7 @@ def transition_scores(
 ) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """(leaf parameter tensors, constrained transition/start/end scores)."""
     if model.attrs["head"] == "crf":
-        leaves = tuple(xp2torch(p, requires_grad=requires_grad) for p in get_crf_params(model.get_ref("crf")))
+        leaves = tuple(_cpu_tensor(model.ops, p, requires_grad) for p in get_crf_params(model.get_ref("crf")))
     else:
         leaves = (torch.zeros((n_tags, n_tags)), torch.zeros((n_tags,)), torch.zeros((n_tags,)))
     return leaves, apply_constraints(*leaves, constraints)

@@ -20,7 +20,7 @@ def softmax_loss(
     """Cross-entropy; the gradient is w.r.t. the softmax's input (thinc's
     `Softmax` backprop expects `probs - truth`)."""
     ops = model.ops
-    flat = ops.flatten(probs, pad=0)
+    flat = ops.to_numpy(ops.flatten(probs, pad=0))  # on the host, like the gold ids (a no-op on the CPU)
     gold_flat = numpy.concatenate(gold) if gold else numpy.zeros((0,), dtype="int32")
     known = numpy.nonzero(gold_flat >= 0)[0]
     d_flat = flat.copy()
@@ -28,7 +28,7 @@ def softmax_loss(
     d_flat[gold_flat < 0] = 0.0
     loss = -float(numpy.log(numpy.maximum(flat[known, gold_flat[known]], 1e-12)).sum())
     lengths = ops.asarray1i([len(p) for p in probs])
-    return loss, ops.unflatten(d_flat, lengths)
+    return loss, ops.unflatten(ops.asarray2f(d_flat), lengths)
 
 
 def crf_loss(
@@ -50,7 +50,7 @@ def crf_loss(
     loss = crf_nll_packed(flat, gold_flat, lengths, trans, start, end)
     loss.backward()
     inc_crf_grads(model.get_ref("crf"), tuple(torch2xp(leaf.grad) for leaf in leaves))
-    d_nonempty = ops.unflatten(torch2xp(flat.grad), ops.asarray1i(lengths.tolist()))
+    d_nonempty = ops.unflatten(ops.asarray2f(torch2xp(flat.grad)), ops.asarray1i(lengths.tolist()))
     for i, d in zip(nonempty, d_nonempty):
         d_scores[i] = d
     return float(loss.item()), d_scores
