@@ -42,6 +42,9 @@ setup(
             "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger_v2",
             "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v2",
         ],
+        "spacy_tokenizers": [
+            "spacy-bilstm-crf.BiomedicalTokenizer.v1 = spacy_bilstm_crf.tokenizer:create_biomedical_tokenizer",
+        ],
         "spacy_readers": [
             "spacy-bilstm-crf.OversamplingCorpus.v1 = spacy_bilstm_crf.readers.oversampling:create_oversampling_corpus",
         ],

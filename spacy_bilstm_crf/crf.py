@@ -178,12 +178,13 @@ def viterbi_packed(
         return packing.unpack(tags_t), packing.unsort(scores_t)
 
 
-def _viterbi_numpy(
-    em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray
-) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """Packed (K, N) emissions -> packed (N,) tags and sorted (B,) scores."""
+def _viterbi_forward(
+    em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray
+) -> numpy.ndarray:
+    """Packed (K, N) emissions -> packed (K, N) max prefix scores: the best
+    score of a path prefix ending in each tag at each row (emission included)."""
     steps, sizes = packing.steps, packing.batch_sizes.tolist()
-    n_tags, n_rows = em.shape
+    n_tags = em.shape[0]
     trans = transitions[:, :, None]  # (K_from, K_to, 1)
     history = numpy.empty_like(em)
     history[:, : sizes[0]] = start[:, None] + em[:, : sizes[0]]
@@ -195,7 +196,16 @@ def _viterbi_numpy(
         out = history[:, here : here + n]
         work.max(axis=0, out=out)
         out += em[:, here : here + n]
-    by_row = numpy.ascontiguousarray(history.T)  # (N, K): rows contiguous for the backtrace
+    return history
+
+
+def _viterbi_numpy(
+    em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray
+) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Packed (K, N) emissions -> packed (N,) tags and sorted (B,) scores."""
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    n_rows = em.shape[1]
+    by_row = numpy.ascontiguousarray(_viterbi_forward(em, packing, transitions, start).T)  # (N, K)
     final = by_row[_last_rows(packing).numpy()] + end[None, :]
     current = final.argmax(axis=1)
     best_score = final[numpy.arange(len(current)), current]
@@ -326,9 +336,27 @@ def span_log_probs(
     flat, tags = flat.index_select(0, rows).double(), tags.index_select(0, rows)
     transitions, start, end = transitions.double(), start.double(), end.double()
     packing = pack_layout(sub_lengths)
-    alpha, beta, log_z = forward_backward(flat, packing, transitions, start, end)
-    first = packing.offsets[seq] + spans[:, 1]
-    last = packing.offsets[seq] + spans[:, 2] - 1
+    fb = forward_backward(flat, packing, transitions, start, end)
+    renumbered = torch.stack([seq, spans[:, 1], spans[:, 2]], dim=1)
+    return span_log_probs_given(flat, sub_lengths, transitions, tags, renumbered, continuation, fb).to(dtype)
+
+
+def span_log_probs_given(
+    flat: torch.Tensor,
+    lengths: torch.Tensor,
+    transitions: torch.Tensor,
+    tags: torch.Tensor,
+    spans: torch.Tensor,
+    continuation: Optional[torch.Tensor],
+    fb: Tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+) -> torch.Tensor:
+    """`span_log_probs` from `forward_backward`'s output `fb` for these
+    sequences (float64 inputs), for the entities whose tags `tags` gives."""
+    alpha, beta, log_z = fb
+    seq = spans[:, 0]
+    offsets = start_offsets(lengths)
+    first = offsets[seq] + spans[:, 1]
+    last = offsets[seq] + spans[:, 2] - 1
     # Score of the path's own steps, cumulated along the concatenation: the
     # difference between two positions of one sequence is the sum between them.
     step = transitions[tags[:-1], tags[1:]] + flat[1:].gather(1, tags[1:].unsqueeze(1)).squeeze(1)
@@ -338,7 +366,7 @@ def span_log_probs(
     tail = beta[last, tags[last]]
     if continuation is not None:
         cont = continuation[tags[last]]
-        has_next = (spans[:, 2] < sub_lengths[seq]) & (cont >= 0)
+        has_next = (spans[:, 2] < lengths[seq]) & (cont >= 0)
         if bool(has_next.any()):
             idx = has_next.nonzero().squeeze(1)
             nxt, tag = last[idx] + 1, tags[last[idx]]
@@ -347,4 +375,4 @@ def span_log_probs(
             scores[torch.arange(idx.shape[0]), cont[idx]] = PENALTY
             tail = tail.clone()
             tail[idx] = torch.logsumexp(scores, dim=1)
-    return (head + inner + tail - log_z[seq]).to(dtype)
+    return head + inner + tail - log_z[seq]

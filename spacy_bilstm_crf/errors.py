@@ -35,6 +35,26 @@ class Errors(str, Enum):
 
     E009 = "temperature must be in (0, {max}], got {temperature}."
 
+    # E040-E059: n-best analyses, label alternatives, uncertainty (issue 17).
+    E040 = "n_best must be an integer >= 1, got {n_best!r}."
+    E041 = (
+        "'{name}' has {setting} = true but no spans_key: they are stored in "
+        "the attrs of the span group doc.spans[spans_key]. Set a spans_key."
+    )
+    E042 = (
+        "nbest_key '{nbest_key}' would clash with spans_key '{spans_key}': "
+        "the n-best groups are doc.spans['{nbest_key}_0'], ... Choose another."
+    )
+    E043 = "--uncertain-below must be in (0, 1], got {value}."
+    E044 = (
+        "{model} has no '{factory}' component: --n-best, --uncertainty, "
+        "--alternatives and --uncertain-below need one."
+    )
+    E045 = (
+        "--n-best, --uncertainty, --alternatives and --uncertain-below run "
+        "with the local engine only (got --engine {engine})."
+    )
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 

@@ -151,3 +151,15 @@ def mask_invalid_gold(
     ids[bad] = -1
     return ids, int(bad.sum())
 
+
+
+def relabel_ids(tags: Sequence[str], label: str) -> numpy.ndarray:
+    """For each tag id, the id of the same prefix with `label` ("O" stays):
+    the tags of an entity span under another label."""
+    index = tag_index(tags)
+    return numpy.asarray([0 if tag == "O" else index[f"{tag[0]}-{label}"] for tag in tags], dtype="int64")
+
+
+def labels_of(tags: Sequence[str]) -> List[str]:
+    """The entity labels of a tag inventory, in order."""
+    return list(dict.fromkeys(tag[2:] for tag in tags if tag != "O"))

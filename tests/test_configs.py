@@ -104,3 +104,14 @@ def test_listener_config_trains(corpus, tmp_path):
     assert nlp.pipe_names == ["sentencizer", "tok2vec", "bilstm_crf_ner"]
     doc = nlp(TRAIN_DATA[0][0])
     assert doc.has_annotation("ENT_IOB")
+
+
+def test_bc5cdr_config_differs_only_in_tokenizer():
+    """The BC5CDR config is bilstm_crf.cfg with the biomedical tokenizer, so
+    that inference splits where PubTator mentions split; nothing else differs."""
+    configs = Path(__file__).parent.parent / "configs"
+    base = Config().from_disk(configs / "bilstm_crf.cfg", interpolate=False)
+    bio = Config().from_disk(configs / "bilstm_crf_bc5cdr.cfg", interpolate=False)
+    assert bio["nlp"].pop("tokenizer") == {"@tokenizers": "spacy-bilstm-crf.BiomedicalTokenizer.v1"}
+    base["nlp"].pop("tokenizer")
+    assert bio == base

@@ -4,9 +4,9 @@ checkpoints for resuming."""
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-import spacy
 from tqdm import tqdm
 
+from .analyses import Analyses, add_analyses, best_probability, load_pipeline
 from .io import (
     FORMATS_OUT, Checkpoint, DocBinShardWriter, JsonlWriter, Record, Reject, detect_format,
     doc_to_json, read_records,
@@ -34,16 +34,20 @@ def annotate_local(
     checkpoint_every: int = 2000,
     max_docs: Optional[int] = None,
     progress: bool = True,
+    analyses: Optional[Analyses] = None,
 ) -> Dict[str, int]:
     """Annotate `input_path` into `output_path` (a JSONL file, or a directory of
     DocBin shards); rejected lines go to `<output>.rejects.jsonl`. Re-running
     resumes from the last checkpoint. `max_docs` stops early (as an
-    interruption would), for tests and partial runs.
+    interruption would), for tests and partial runs. `analyses`: n-best
+    analyses, uncertainty and label alternatives to write (JSONL), and the
+    uncertainty filter (docs above it are counted in stats["filtered"]).
     """
     if output_format not in FORMATS_OUT:
         raise ValueError(f"Unknown output format '{output_format}': expected one of {FORMATS_OUT}")
     input_format = input_format or detect_format(input_path)
-    nlp = spacy.load(model)
+    analyses = analyses or Analyses()
+    nlp, component = load_pipeline(model, analyses)
     spans_key = _spans_key(nlp)
     checkpoint = Checkpoint(output_path)
     state = checkpoint.load()
@@ -53,7 +57,7 @@ def annotate_local(
     else:
         writer = DocBinShardWriter(output_path, shard_size, state["shards"], state.get("docs_in_shard", 0), nlp.vocab)
     pending: List[Reject] = []
-    stats = {"docs": 0, "rejected": 0, "resumed_from_line": state["lines_done"]}
+    stats = {"docs": 0, "rejected": 0, "filtered": 0, "resumed_from_line": state["lines_done"]}
 
     def good_records() -> Iterator[Tuple[str, Record]]:
         for item in read_records(input_path, input_format, skip=state["lines_done"]):
@@ -89,8 +93,12 @@ def annotate_local(
     interrupted = False
     for doc, record in bar:
         flush_rejects(before_line=record.line)
-        if isinstance(writer, JsonlWriter):
-            buffer.append(doc_to_json(doc, record, spans_key))
+        limit = analyses.uncertain_below
+        if limit is not None and best_probability(doc, component) >= limit:
+            stats["filtered"] += 1
+        elif isinstance(writer, JsonlWriter):
+            out = doc_to_json(doc, record, spans_key)
+            buffer.append(add_analyses(out, doc, component, analyses) if component is not None else out)
         else:
             doc.user_data["line"] = record.line
             doc.user_data["fields"] = record.fields

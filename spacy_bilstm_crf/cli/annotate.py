@@ -5,6 +5,8 @@ from typing import Optional
 import typer
 from wasabi import msg
 
+from ..annotate.analyses import Analyses
+from ..errors import Errors
 from . import app
 
 
@@ -22,8 +24,22 @@ def annotate_cli(
     checkpoint_every: int = typer.Option(2000, "--checkpoint-every", help="Docs between resume checkpoints"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (pip install spacy-bilstm-crf[ray])"),
     num_workers: int = typer.Option(2, "--num-workers", help="ray: worker actors (one pipeline each)"),
+    n_best: int = typer.Option(1, "--n-best", help="Write the N best analyses of each sentence (JSONL 'nbest')"),
+    uncertainty: bool = typer.Option(False, "--uncertainty",
+                                     help="Write the best analysis' probability, margin, entropy (JSONL 'uncertainty')"),
+    alternatives: bool = typer.Option(False, "--alternatives",
+                                      help="Write each entity's probability under every label"),
+    uncertain_below: Optional[float] = typer.Option(
+        None, "--uncertain-below", help="Only write docs whose best analysis is less probable than this"),
 ) -> None:
     """Annotate a corpus, streaming, in input order; re-run to resume."""
+    analyses = Analyses(n_best, uncertainty, alternatives, uncertain_below)
+    try:
+        analyses.check()
+    except ValueError as err:
+        msg.fail(str(err), exits=1)
+    if analyses.wanted and engine != "local":
+        msg.fail(Errors.E045.format(engine=engine), exits=1)
     if engine == "ray":
         from ..annotate.ray_engine import annotate_ray
 
@@ -35,9 +51,10 @@ def annotate_cli(
         stats = annotate_local(
             model, input_path, output_path, input_format=input_format, output_format=output_format,
             n_process=n_process, batch_size=batch_size, shard_size=shard_size,
-            checkpoint_every=checkpoint_every,
+            checkpoint_every=checkpoint_every, analyses=analyses,
         )
     else:
         msg.fail(f"Unknown engine '{engine}': expected local or ray", exits=1)
     msg.good(f"Annotated {stats['docs']} docs into {output_path}; {stats['rejected']} lines rejected"
-             + (f" (see {output_path.name}.rejects.jsonl)" if stats["rejected"] else ""))
+             + (f" (see {output_path.name}.rejects.jsonl)" if stats["rejected"] else "")
+             + (f"; {stats['filtered']} confident docs left out" if stats.get("filtered") else ""))

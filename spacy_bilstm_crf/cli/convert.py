@@ -2,11 +2,13 @@
 from pathlib import Path
 from typing import Optional
 
+import catalogue
 import typer
 from wasabi import msg
 
 from . import app
 from ..converters import FORMATS, ConversionError, Summary, convert_file, parse_label_map
+from ..tokenizer import BIOMEDICAL_TOKENIZER
 
 MAX_LISTED = 20
 
@@ -22,7 +24,8 @@ def convert_cli(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default: cp1252 for csv, utf-8 otherwise)"),
     split: Optional[str] = typer.Option(None, "--split", help="csv: contiguous split by ratios (0.8,0.1,0.1) or sentence id ranges (1-38367,38368-43163); writes OUTPUT/<name>.spacy"),
     split_names: Optional[str] = typer.Option(None, "--split-names", help="Names of the split parts (default train,dev,test)"),
-    verbose: bool = typer.Option(False, "--verbose", "-V", help="List every widened mention"),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"pubtator: registered tokenizer (@tokenizers) whose tokens are then split at every mention boundary (default {BIOMEDICAL_TOKENIZER}; spaCy's: spacy.Tokenizer.v1)"),
+    verbose: bool = typer.Option(False, "--verbose", "-V", help="List every mention kept only in the span group"),
 ) -> None:
     """Convert a corpus (csv, conll, tsv, pubtator) to spaCy's DocBin format."""
     if format not in FORMATS:
@@ -32,11 +35,12 @@ def convert_cli(
         names = split_names.split(",") if split_names else None
         summary = convert_file(
             input_path, output_path, format=format, n_sents=n_sents, scheme=scheme,
-            label_map=mapping, encoding=encoding, split=split, split_names=names, progress=True,
+            label_map=mapping, encoding=encoding, split=split, split_names=names, tokenizer=tokenizer,
+            progress=True,
         )
     except ConversionError as err:
         msg.fail("Conversion failed, nothing written", str(err), exits=1)
-    except ValueError as err:
+    except (ValueError, catalogue.RegistryError) as err:
         msg.fail("Bad option", str(err), exits=1)
     print_summary(summary, verbose=verbose)
 
@@ -57,18 +61,17 @@ def print_summary(summary: Summary, verbose: bool = False) -> None:
         )
     if summary.mentions:
         msg.text("Mentions read: " + ", ".join(f"{k} {v:,}" for k, v in summary.mentions.items()))
+        msg.text(f"Entities written: {summary.n_entities:,}; mentions only in the span group "
+                 f"(they overlap an entity): {len(summary.span_group_only):,}")
     if summary.relation_lines_ignored:
         msg.text(f"Relation lines read and ignored: {summary.relation_lines_ignored:,}")
     for name, n in summary.oddities.items():
         msg.warn(f"Tolerated: {name}: {n:,}")
-    if summary.widened:
-        msg.warn(f"{len(summary.widened):,} mentions widened to token boundaries")
-        listed = summary.widened if verbose else summary.widened[:MAX_LISTED]
+    for warning in summary.warnings:
+        msg.warn(warning)
+    if summary.span_group_only:
+        listed = summary.span_group_only if verbose else summary.span_group_only[:MAX_LISTED]
         for note in listed:
             msg.text(f"  {note}")
-        if len(listed) < len(summary.widened):
-            msg.text(f"  ... {len(summary.widened) - len(listed):,} more (--verbose lists all)")
-    if summary.dropped:
-        msg.warn(f"{len(summary.dropped):,} overlapping mentions dropped (the longest kept)")
-        for note in summary.dropped:
-            msg.text(f"  {note}")
+        if len(listed) < len(summary.span_group_only):
+            msg.text(f"  ... {len(summary.span_group_only) - len(listed):,} more (--verbose lists all)")

@@ -1,9 +1,10 @@
 """Corpus converters to spaCy DocBin: Kaggle GMB csv, CoNLL-2003, two-column
 tsv (BC5CDR-IOB) and BioCreative V CDR PubTator."""
 from .api import FORMATS, convert_file
-from .common import DOCBIN_ATTRS, ConversionError, MentionNote, Summary, parse_label_map, read_docbin
+from .common import ConversionError, MentionNote, Summary, parse_label_map, read_docbin
 from .conll import conll_to_docs
 from .csv_gmb import csv_to_docs
+from .outputs import DOCBIN_ATTRS
 from .iob import detect_scheme, docs_to_iob2_tags, to_iob2
 from .pubtator import pubtator_to_docs
 from .split import parse_split

@@ -5,11 +5,13 @@ from typing import Callable, Dict, List, Optional, Sequence
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .common import LineProgress, PathLike, Summary, write_docbins
+from ..tokenizer import BIOMEDICAL_TOKENIZER
+from .common import LineProgress, PathLike, Summary
 from .conll import conll_to_docs
 from .csv_gmb import csv_to_docs
+from .outputs import check_outputs, check_split_name, write_docbins
 from .pubtator import pubtator_to_docs
-from .split import SplitSpec, parse_split
+from .split import SplitSpec, parse_split, split_names as default_split_names
 from .tsv import tsv_to_docs
 
 FORMATS = ("csv", "conll", "tsv", "pubtator")
@@ -27,19 +29,31 @@ def convert_file(
     encoding: Optional[str] = None,
     split: Optional[str] = None,
     split_names: Optional[Sequence[str]] = None,
+    tokenizer: Optional[str] = None,
     progress: bool = False,
 ) -> Summary:
     """Convert `input_path` to a DocBin at `output_path` and return the report.
 
     With `split` (csv only), `output_path` is a directory that receives one
-    `<name>.spacy` per part. Raises ConversionError on bad input, before any
-    output file exists.
+    `<name>.spacy` per part. `tokenizer` (PubTator only) is a registered
+    tokenizer name, by default the biomedical one. Raises ConversionError on bad input or an unusable output
+    location, before any output file exists.
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}: choose one of {', '.join(FORMATS)}")
     if split is not None and format != "csv":
         raise ValueError("--split is only supported for the csv format")
+    if tokenizer is not None and format != "pubtator":
+        raise ValueError("--tokenizer is only used by the pubtator format (the others keep the source's tokens)")
     input_path, output_path = Path(input_path), Path(output_path)
+    spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
+    if spec is None:
+        check_outputs(input_path, [output_path], output_dir=False)
+    else:
+        names = default_split_names(len(spec), split_names)
+        for name in names:
+            check_split_name(name)
+        check_outputs(input_path, [output_path / f"{name}.spacy" for name in names], output_dir=True)
     encoding = encoding or DEFAULT_ENCODINGS[format]
     tick: Optional[Callable[[int], None]] = (
         LineProgress(input_path.name) if progress else None
@@ -48,7 +62,6 @@ def convert_file(
     common = dict(label_map=label_map, encoding=encoding, progress=tick)
     outputs: Dict[Path, List[Doc]]
     if format == "csv":
-        spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
         parts, summary = csv_to_docs(
             input_path, vocab=vocab, scheme=scheme, n_sents=n_sents, split=spec,
             names=split_names, **common,
@@ -60,12 +73,21 @@ def convert_file(
             for name, part in summary.parts.items():
                 part.output = str(output_path / f"{name}.spacy")
     elif format == "pubtator":
-        docs, summary = pubtator_to_docs(input_path, **common)
+        docs, summary = pubtator_to_docs(input_path, tokenizer=tokenizer or BIOMEDICAL_TOKENIZER, **common)
         outputs = {output_path: docs}
     else:
         reader = conll_to_docs if format == "conll" else tsv_to_docs
         docs, summary = reader(input_path, vocab=vocab, scheme=scheme, n_sents=n_sents, **common)
         outputs = {output_path: docs}
+    warn_unused_label_map(label_map, summary)
     write_docbins(outputs)
     summary.output = str(output_path)
     return summary
+
+
+def warn_unused_label_map(label_map: Optional[Dict[str, str]], summary: Summary) -> None:
+    for old in sorted(set(label_map or {}) - summary.source_labels):
+        known = ", ".join(sorted(summary.source_labels)) or "none"
+        summary.warnings.append(
+            f"--label-map key {old!r} matches no entity type of the input (types read: {known})"
+        )

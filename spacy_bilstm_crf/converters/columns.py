@@ -3,7 +3,7 @@ sentences are runs of token lines ended by blank lines."""
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from .common import ConversionError, add_oddity
+from .common import BLANK_CHARS, ConversionError, add_oddity, token_problem
 from .iob import is_valid_tag, tag_error
 from .tabular import RawDoc, RawSentence
 
@@ -57,7 +57,11 @@ def read_columns(
         if line.endswith("\r"):
             n_crlf += 1
             line = line[:-1]
-        stripped = line.rstrip()
+        stripped = line.rstrip(BLANK_CHARS)
+        if stripped and not stripped.strip():
+            raise ConversionError(
+                path, i, f"a line of only Unicode whitespace {line!r}: a sentence break is an empty line"
+            )
         if not stripped:
             if words:
                 docs[-1].append(RawSentence(words, pos or None, ner, first_line))
@@ -102,8 +106,9 @@ def read_columns(
             if not is_valid_tag(tag):
                 raise ConversionError(path, i, tag_error(tag))
             valid_tags.add(tag)
-        if not cols[0]:
-            raise ConversionError(path, i, f"empty token in column 1: {line!r}")
+        problem = token_problem(cols[0])
+        if problem:
+            raise ConversionError(path, i, f"{problem} in column 1: {line!r}")
         if not words:
             first_line = i
         words.append(cols[0])

@@ -1,21 +1,17 @@
 """What every converter shares: the error type, the summary report, reading
-text with a useful decode error, and writing DocBins atomically.
+text with a useful decode error, and the checks of tokens and blank lines.
 
-Readers parse the whole input before anything is written, so a bad input
-never leaves a partial `.spacy` file behind.
+Readers parse the whole input before anything is written (outputs.py), so a
+bad input never leaves a partial `.spacy` file behind.
 """
-import os
 import sys
-import tempfile
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, List, Optional, Set, Union
 
 from spacy.tokens import Doc, DocBin
-
-# TAG keeps the POS column, SENT_START the source's sentence boundaries.
-DOCBIN_ATTRS = ["ORTH", "TAG", "ENT_IOB", "ENT_TYPE", "SENT_START"]
 
 PathLike = Union[str, Path]
 
@@ -33,7 +29,7 @@ class ConversionError(ValueError):
 
 @dataclass
 class MentionNote:
-    """A PubTator mention that was changed (widened) or left out (dropped)."""
+    """A PubTator mention kept only in the span group (it overlaps one in doc.ents)."""
 
     pmid: str
     start: int
@@ -62,12 +58,16 @@ class Summary:
     scheme: Optional[str] = None
     # Tolerated oddities of the input, counted, e.g. "missing final newline".
     oddities: Dict[str, int] = field(default_factory=dict)
-    # PubTator: mentions read per type (before overlaps are dropped).
+    # PubTator: mentions read per type (all are in the span group).
     mentions: Dict[str, int] = field(default_factory=dict)
-    widened: List[MentionNote] = field(default_factory=list)
-    dropped: List[MentionNote] = field(default_factory=list)
+    # PubTator: overlapping mentions kept in the span group but not in doc.ents.
+    span_group_only: List[MentionNote] = field(default_factory=list)
     relation_lines_ignored: int = 0
     notes: List[str] = field(default_factory=list)
+    # Things the user probably did not mean (a --label-map key matching nothing, ...).
+    warnings: List[str] = field(default_factory=list)
+    # Entity types as read, before any --label-map renaming.
+    source_labels: Set[str] = field(default_factory=set)
     # Split conversions: one summary per output part.
     parts: Dict[str, "Summary"] = field(default_factory=dict)
 
@@ -92,12 +92,33 @@ def add_oddity(oddities: Dict[str, int], name: str, n: int = 1) -> None:
         oddities[name] = oddities.get(name, 0) + n
 
 
-def read_text(path: PathLike, encoding: str) -> str:
-    """Decode a whole file; a decode error names the line and the encoding."""
+BOM = "UTF-8 byte-order mark (stripped)"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Only these make a line blank: a line of non-breaking spaces is not a break.
+BLANK_CHARS = " \t"
+
+
+def is_blank_line(line: str) -> bool:
+    return not line.strip(BLANK_CHARS)
+
+
+def read_text(path: PathLike, encoding: str, oddities: Optional[Dict[str, int]] = None) -> str:
+    """Decode a whole file; a decode error names the line and the encoding.
+
+    A UTF-8 byte-order mark is stripped (and counted in `oddities`); NUL
+    characters (a UTF-16 file read as 8-bit, a binary file) are an error."""
     path = Path(path)
     if not path.is_file():
         raise ConversionError(path, None, "no such file")
     data = path.read_bytes()
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+        if oddities is not None:
+            add_oddity(oddities, BOM)
+    if data.startswith(UTF16_BOMS) and not encoding.lower().replace("-", "").startswith("utf16"):
+        raise ConversionError(path, 1, f"the file starts with a UTF-16 byte-order mark: pass --encoding utf-16 "
+                                       f"(read as {encoding})")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
@@ -111,9 +132,30 @@ def read_text(path: PathLike, encoding: str) -> str:
         ) from None
     except LookupError:
         raise ConversionError(path, None, f"unknown encoding {encoding!r}") from None
+    if text.startswith("\ufeff"):  # a BOM in another encoding (utf-16, utf-8-sig read as utf-8 twice)
+        text = text[1:]
+        if oddities is not None:
+            add_oddity(oddities, BOM)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise ConversionError(
+            path, text.count("\n", 0, nul) + 1,
+            f"NUL character in the text (read as {encoding}): a binary or UTF-16 file? pass its encoding",
+        )
     if not text.strip():
         raise ConversionError(path, 1, "empty file: expected at least one token line")
     return text
+
+
+def token_problem(token: str) -> str:
+    """Why `token` cannot be a token as is, or "" when it can: tokens have no
+    whitespace (ASCII or Unicode) and no control characters."""
+    if not token:
+        return "empty token"
+    bad = next((c for c in token if c.isspace() or unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        return f"token {token!r} contains {unicodedata.name(bad, 'a control character')} ({bad!r})"
+    return ""
 
 
 def parse_label_map(spec: Optional[str]) -> Dict[str, str]:
@@ -143,27 +185,6 @@ class LineProgress:
         if self.enabled and n_lines >= self.next_at:
             print(f"  {self.label}: {n_lines:,} lines read", file=sys.stderr, flush=True)
             self.next_at = (n_lines // self.every + 1) * self.every
-
-
-def write_docbins(outputs: Dict[Path, List[Doc]]) -> None:
-    """Write every DocBin to a temp file beside its target, then rename them
-    all: a failure leaves no partial output."""
-    temps: Dict[Path, Path] = {}
-    try:
-        for target, docs in outputs.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-            )
-            temps[target] = Path(tmp)
-            with os.fdopen(fd, "wb") as file_:
-                file_.write(DocBin(attrs=DOCBIN_ATTRS, docs=docs).to_bytes())
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
-    finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
 
 
 def read_docbin(path: PathLike, vocab) -> List[Doc]:

@@ -27,7 +27,7 @@ def conll_to_docs(
 ) -> Tuple[List[Doc], Summary]:
     path = Path(path)
     summary = Summary(input=str(path), format="conll")
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, summary.oddities)
     raw_docs, spellings = read_columns(
         path, text, sep=" ", sep_name="space", n_cols=None, docstart=True,
         oddities=summary.oddities, progress=progress,

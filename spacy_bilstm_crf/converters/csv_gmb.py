@@ -8,12 +8,12 @@ document markers, so documents are groups of n_sents sentences.
 import csv
 import io
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .common import ConversionError, PathLike, Summary, add_oddity, read_text
+from .common import BLANK_CHARS, ConversionError, PathLike, Summary, add_oddity, read_text, token_problem
 from .iob import is_valid_tag, tag_error
 from .split import SplitSpec, split_items, split_names
 from .tabular import RawSentence, build_docs, group_sentences, resolve_scheme
@@ -23,6 +23,35 @@ SENT_PREFIX = "Sentence: "
 NO_FINAL_NEWLINE = "missing final newline"
 ID_GAPS = "sentence ids not following the previous one"
 TRAILING_SPACE = "trailing whitespace in the Tag field (ignored)"
+MAX_SHOWN = 120
+
+
+def shorten(value: object) -> str:
+    """A repr short enough for an error message (a runaway quote can swallow
+    thousands of lines into one field)."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}... ({len(text):,} characters)"
+
+
+def read_rows(path: Path, text: str) -> Iterator[Tuple[int, List[str]]]:
+    """(first line, fields) per csv row. A row spanning lines (a quoted line
+    break, or a quote never closed) and csv's own errors name the row's line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ConversionError(path, line, f"unreadable csv row ({err}); an unclosed quote?") from None
+        if any("\n" in field or "\r" in field for field in row):
+            raise ConversionError(
+                path, line,
+                f"a field holds a line break: a quote opened on this line is not closed on it: {shorten(row)}",
+            )
+        yield line, row
+        line = reader.line_num + 1
 
 
 def read_gmb_csv(
@@ -33,8 +62,8 @@ def read_gmb_csv(
 ) -> List[RawSentence]:
     if not text.endswith("\n"):
         add_oddity(oddities, NO_FINAL_NEWLINE)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    rows = read_rows(path, text)
+    _, header = next(rows)
     if header != HEADER:
         raise ConversionError(path, 1, f"expected the header {','.join(HEADER)!r}, got {','.join(header)!r}")
     sentences: List[RawSentence] = []
@@ -46,18 +75,20 @@ def read_gmb_csv(
     valid_tags = set()
     n_gaps = n_trailing = 0
     n_rows = 0
-    for row in reader:
+    for line_num, row in rows:
         n_rows += 1
         if len(row) != 4:
             raise ConversionError(
-                path, reader.line_num,
-                f"expected 4 comma-separated fields ({', '.join(HEADER)}), got {len(row)}: {row!r}",
+                path, line_num,
+                f"expected 4 comma-separated fields ({', '.join(HEADER)}), got {len(row)}: {shorten(row)}",
             )
         marker, word, tag_pos, tag = row
         if marker:
-            if not marker.startswith(SENT_PREFIX) or not marker[len(SENT_PREFIX):].isdigit():
+            number = marker[len(SENT_PREFIX):]
+            if not marker.startswith(SENT_PREFIX) or not (number.isascii() and number.isdigit()):
                 raise ConversionError(
-                    path, reader.line_num, f"expected 'Sentence: N' or nothing in the first field, got {marker!r}"
+                    path, line_num, f"expected 'Sentence: N' (N in digits 0-9) or nothing in the first field, "
+                    f"got {shorten(marker)}"
                 )
             if words:
                 sentences.append(RawSentence(words, pos, ner, first_line, sent_id))
@@ -65,21 +96,22 @@ def read_gmb_csv(
             prev_id, sent_id = sent_id, int(marker[len(SENT_PREFIX):])
             if prev_id and sent_id != prev_id + 1:
                 n_gaps += 1
-            first_line = reader.line_num
+            first_line = line_num
             if progress is not None:
-                progress(reader.line_num)
+                progress(line_num)
         elif not words and not sentences:
-            raise ConversionError(path, reader.line_num, f"expected 'Sentence: N' on the first data row, got {marker!r}")
+            raise ConversionError(path, line_num, f"expected 'Sentence: N' on the first data row, got {marker!r}")
         if tag not in valid_tags:
-            if tag.rstrip() != tag:
+            if tag.rstrip(BLANK_CHARS) != tag:
                 n_trailing += 1
-                tag = tag.rstrip()
+                tag = tag.rstrip(BLANK_CHARS)
             if not is_valid_tag(tag):
-                raise ConversionError(path, reader.line_num, tag_error(tag))
+                raise ConversionError(path, line_num, tag_error(tag))
             if tag == row[3]:
                 valid_tags.add(tag)
-        if not word:
-            raise ConversionError(path, reader.line_num, "empty Word field")
+        problem = token_problem(word)
+        if problem:
+            raise ConversionError(path, line_num, f"{problem} in the Word field")
         words.append(word)
         pos.append(tag_pos)
         ner.append(tag)
@@ -109,7 +141,7 @@ def csv_to_docs(
     path = Path(path)
     vocab = vocab or Vocab()
     summary = Summary(input=str(path), format="csv")
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, summary.oddities)
     sentences = read_gmb_csv(path, text, summary.oddities, progress)
     summary.notes.append(
         f"sentence ids {sentences[0].sent_id:,}-{sentences[-1].sent_id:,}; "
@@ -123,6 +155,9 @@ def csv_to_docs(
     parts, n_outside = split_items(sentences, [s.sent_id for s in sentences], split, part_names)
     if n_outside:
         summary.notes.append(f"{n_outside:,} sentences are in no split range and were not written")
+    for name in part_names:
+        if not parts[name]:
+            summary.warnings.append(f"split part {name!r} matches no sentence: {name}.spacy is empty")
     out: Dict[str, List[Doc]] = {}
     for name in part_names:
         part = Summary(input=str(path), format="csv", scheme=scheme)

@@ -5,6 +5,7 @@ Entities are delimited the way `conlleval` counts chunks: a new entity starts at
 every `B-X` and at every `I-X` that does not continue an entity of type X.
 Sentence boundaries always end an entity.
 """
+import unicodedata
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from spacy.tokens import Doc
@@ -16,12 +17,46 @@ IOB2_STRAY_I = "I- tag not continuing an entity of its type (IOB2 input; starts 
 IOB1_STRAY_B = "B- tag not after an entity of its type (IOB1 input; starts an entity)"
 
 
+PREFIXES = ("B", "I")
+
+
+def type_problem(kind: str) -> str:
+    """Why `kind` is not a usable entity type, or "" when it is.
+
+    A type has a letter or digit, is not `O`, and has no whitespace (ASCII or
+    Unicode, e.g. a non-breaking space), control or format characters."""
+    if not kind:
+        return "the entity type is empty"
+    if kind == "O":
+        return "'O' is not an entity type"
+    bad = next((c for c in kind if c.isspace() or unicodedata.category(c)[0] in "CZ"), None)
+    if bad is not None:
+        return f"the entity type contains {unicodedata.name(bad, repr(bad))} ({bad!r})"
+    if not any(c.isalnum() for c in kind):
+        return "the entity type has no letter or digit"
+    return ""
+
+
+def tag_problem(tag: str) -> str:
+    """Why `tag` is not `O` or `PREFIX-TYPE` (B-/I-), or "" when it is."""
+    if tag == "O":
+        return ""
+    prefix, sep, kind = tag.partition("-")
+    if not sep:
+        return "expected 'O' or PREFIX-TYPE"
+    if prefix not in PREFIXES:
+        hint = " (IOBES/BILUO tags are not supported: convert them to IOB2)" if prefix in (
+            "E", "S", "L", "U") else ""
+        return f"unknown prefix {prefix!r}: expected B- or I- (case matters){hint}"
+    return type_problem(kind)
+
+
 def is_valid_tag(tag: str) -> bool:
-    return tag == "O" or (len(tag) > 2 and tag[0] in "BI" and tag[1] == "-")
+    return not tag_problem(tag)
 
 
 def tag_error(tag: str) -> str:
-    return f"expected an NER tag 'O', 'B-TYPE' or 'I-TYPE', got {tag!r}"
+    return f"expected an NER tag 'O', 'B-TYPE' or 'I-TYPE', got {tag!r}: {tag_problem(tag)}"
 
 
 def count_starts(sentences: Iterable[Sequence[str]]) -> Dict[str, int]:

@@ -31,6 +31,9 @@ def group_sentences(sentences: Sequence[RawSentence], n_sents: int) -> List[RawD
 
 
 def resolve_scheme(raw_docs: Sequence[RawDoc], scheme: str, summary: Summary) -> str:
+    """The tag scheme to read with ('auto' detected); also records the entity
+    types as read (summary.source_labels), before any renaming."""
+    summary.source_labels = {tag[2:] for doc in raw_docs for s in doc for tag in s.ner if tag != "O"}
     if scheme not in SCHEMES:
         raise ValueError(f"Unknown tag scheme {scheme!r}: choose one of {', '.join(SCHEMES)}")
     if scheme == "auto":

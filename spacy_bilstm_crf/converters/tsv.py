@@ -26,7 +26,7 @@ def tsv_to_docs(
 ) -> Tuple[List[Doc], Summary]:
     path = Path(path)
     summary = Summary(input=str(path), format="tsv")
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, summary.oddities)
     raw_docs, _ = read_columns(
         path, text, sep="\t", sep_name="tab", n_cols=2, docstart=False,
         oddities=summary.oddities, progress=progress,

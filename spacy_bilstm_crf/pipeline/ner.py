@@ -17,19 +17,21 @@ from spacy.pipeline.ner import ner_score
 from spacy.tokens import Doc, SpanGroup
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
-from pydantic import StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 from thinc.api import Config, Model, set_dropout_rate
 from thinc.types import Floats2d, Ints1d
 
 from ..decoding import Constraints, Decoded, decode
 from ..errors import Errors
 from ..layers.sentences import join_rows, sentence_lengths, split_rows
+from .analyses import group_by_doc, label_alternatives, set_nbest_groups, uncertainty_attrs
 from ..losses import crf_loss, softmax_loss
 from ..tags import (
     allowed_transitions,
     biluo_to_scheme,
     check_scheme,
     get_tags,
+    labels_of,
     mask_invalid_gold,
     tag_ids_to_spans,
 )
@@ -70,6 +72,10 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "spans_key": "ents_scored",
         "threshold": 0.0,
         "temperature": 1.0,
+        "n_best": 1,
+        "nbest_key": "ents_nbest",
+        "uncertainty": False,
+        "alternatives": False,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -82,6 +88,10 @@ def make_bilstm_crf_ner(
     spans_key: Optional[StrictStr],
     threshold: float,
     temperature: float,
+    n_best: StrictInt,
+    nbest_key: StrictStr,
+    uncertainty: StrictBool,
+    alternatives: StrictBool,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
@@ -94,10 +104,20 @@ def make_bilstm_crf_ner(
         divided by it (> 1 softens over-confident scores); fit it on held-out
         data (benchmarks/bench_confidence.py --fit-temperature). Decoding
         does not change.
+    n_best: also keep the n best analyses of each decoded sequence (each
+        sentence, or the whole doc without sentence boundaries), with their
+        exact probabilities, as span groups doc.spans["<nbest_key>_0"], ...
+        (1: off, today's decoding and speed).
+    uncertainty: put the probability of the best analysis, the margin to
+        the second and the entropy, per sequence and per doc, in the attrs
+        of doc.spans[spans_key] (attrs["uncertainty"]).
+    alternatives: put the probability of each entity's span under every
+        label in the attrs of doc.spans[spans_key] (attrs["alternatives"]).
     """
     return BiLSTMCRFNER(
         nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
-        threshold=threshold, temperature=temperature, scorer=scorer,
+        threshold=threshold, temperature=temperature, n_best=n_best, nbest_key=nbest_key,
+        uncertainty=uncertainty, alternatives=alternatives, scorer=scorer,
     )
 
 
@@ -114,6 +134,10 @@ class BiLSTMCRFNER(TrainablePipe):
         spans_key: Optional[str] = "ents_scored",
         threshold: float = 0.0,
         temperature: float = 1.0,
+        n_best: int = 1,
+        nbest_key: str = "ents_nbest",
+        uncertainty: bool = False,
+        alternatives: bool = False,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -122,6 +146,13 @@ class BiLSTMCRFNER(TrainablePipe):
             raise ValueError(Errors.E009.format(temperature=temperature, max=MAX_TEMPERATURE))
         if threshold > 0.0 and spans_key is None:
             raise ValueError(Errors.E008.format(name=name))
+        if isinstance(n_best, bool) or not isinstance(n_best, int) or n_best < 1:
+            raise ValueError(Errors.E040.format(n_best=n_best))
+        for setting, value in (("uncertainty", uncertainty), ("alternatives", alternatives)):
+            if value and spans_key is None:
+                raise ValueError(Errors.E041.format(name=name, setting=setting))
+        if n_best > 1 and spans_key is not None and spans_key.startswith(nbest_key + "_"):
+            raise ValueError(Errors.E042.format(nbest_key=nbest_key, spans_key=spans_key))
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -131,6 +162,10 @@ class BiLSTMCRFNER(TrainablePipe):
         self.spans_key = spans_key
         self.threshold = threshold
         self.temperature = temperature
+        self.n_best = n_best
+        self.nbest_key = nbest_key
+        self.uncertainty = uncertainty
+        self.alternatives = alternatives
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
         self._tags: List[str] = []
@@ -181,26 +216,41 @@ class BiLSTMCRFNER(TrainablePipe):
 
     def predict(self, docs: Iterable[Doc]) -> Decoded:
         """Best valid tag ids per doc, and the entities' probabilities if a
-        `spans_key` is set. Does not modify the docs."""
+        `spans_key` is set (and the n best analyses, the uncertainty and the
+        label alternatives if asked: per doc, one item per decoded
+        sequence). Does not modify the docs."""
         docs = list(docs)
         with_scores = (self.tags, self.tag_scheme) if self.spans_key is not None else None
+        more = {"n_best": self.n_best, "uncertainty": self.uncertainty, "alternatives": self.alternatives}
+        extra = self.n_best > 1 or self.uncertainty or self.alternatives
         if not any(len(doc) for doc in docs):
-            empty = [numpy.zeros((0,), dtype="int32") for _ in docs]
-            return Decoded(empty, [e.astype("float32") for e in empty] if with_scores else None)
-        scores = self.model.predict(docs)
+            if not extra:
+                empty = [numpy.zeros((0,), dtype="int32") for _ in docs]
+                return Decoded(empty, [e.astype("float32") for e in empty] if with_scores else None)
+            scores = [self.model.ops.alloc2f(0, len(self.tags)) for _ in docs]
+        else:
+            scores = self.model.predict(docs)
         segments = self._segments(docs)
         if segments is None:
-            return decode(
-                self.model, scores, self.constraints, entity_scores=with_scores, temperature=self.temperature
+            decoded = decode(
+                self.model, scores, self.constraints, entity_scores=with_scores, temperature=self.temperature, **more
             )
-        pieces = decode(
-            self.model, split_rows(scores, segments), self.constraints,
-            entity_scores=with_scores, temperature=self.temperature,
-        )
-        entity_scores = pieces.entity_scores
+            if not extra:
+                return decoded
+            segments = [[len(doc)] for doc in docs]
+        else:
+            decoded = decode(
+                self.model, split_rows(scores, segments), self.constraints,
+                entity_scores=with_scores, temperature=self.temperature, **more,
+            )
+        ops = self.model.ops
+        entity_scores = decoded.entity_scores
         return Decoded(
-            join_rows(self.model.ops, pieces.tag_ids, segments),
-            None if entity_scores is None else join_rows(self.model.ops, entity_scores, segments),
+            join_rows(ops, decoded.tag_ids, segments),
+            None if entity_scores is None else join_rows(ops, entity_scores, segments),
+            None if decoded.nbest is None else group_by_doc(decoded.nbest, segments),
+            None if decoded.uncertainty is None else group_by_doc(decoded.uncertainty, segments),
+            None if decoded.alternatives is None else join_rows(ops, decoded.alternatives, segments),
         )
 
     def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
@@ -215,11 +265,16 @@ class BiLSTMCRFNER(TrainablePipe):
         docs = list(docs)
         for i, (doc, ids) in enumerate(zip(docs, decoded.tag_ids)):
             spans = tag_ids_to_spans(doc, ids, tags, self.tag_scheme)
+            if decoded.nbest is not None:
+                set_nbest_groups(doc, self.nbest_key, self.n_best, decoded.nbest[i], tags, self.tag_scheme)
             if decoded.entity_scores is not None and self.spans_key is not None:
                 scores = [float(p) for p in decoded.entity_scores[i]]
-                doc.spans[self.spans_key] = SpanGroup(
-                    doc, name=self.spans_key, spans=spans, attrs={"scores": scores}
-                )
+                attrs: Dict = {"scores": scores}
+                if decoded.alternatives is not None:
+                    attrs["alternatives"] = label_alternatives(labels_of(tags), decoded.alternatives[i])
+                if decoded.uncertainty is not None:
+                    attrs["uncertainty"] = uncertainty_attrs(doc, decoded.uncertainty[i])
+                doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans, attrs=attrs)
                 spans = [span for span, p in zip(spans, scores) if p >= self.threshold]
             doc.set_ents(spans, default="outside")
 

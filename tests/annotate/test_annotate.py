@@ -131,3 +131,51 @@ def test_ray_matches_local(model, corpus, tmp_path):
     assert len(shards) == 3
     rows = [row for shard in shards for row in _read(shard)]
     _assert_same(rows, _read(tmp_path / "local.jsonl"))
+
+
+def test_nbest_uncertainty_and_alternatives_in_records(model, corpus, tmp_path):
+    from spacy_bilstm_crf.annotate.analyses import Analyses
+
+    out = tmp_path / "nbest.jsonl"
+    stats = annotate_local(model, corpus, out, progress=False, n_process=2, batch_size=16,
+                           analyses=Analyses(n_best=3, uncertainty=True, alternatives=True))
+    rows = _read(out)
+    assert stats["docs"] == N_DOCS - 2 and len(rows) == N_DOCS - 2
+    nlp = spacy.load(model, config={"components": {"bilstm_crf_ner": {"n_best": 3, "uncertainty": True}}})
+    for row in rows[:10]:
+        doc = nlp(row["text"])
+        # One sequence per doc (no sentencizer); its best analysis is doc.ents.
+        (seq,) = row["nbest"]
+        assert (seq["start"], seq["end"]) == (0, len(row["text"]))
+        assert len(seq["analyses"]) == 3
+        best = seq["analyses"][0]
+        assert [(e["start"], e["end"], e["label"]) for e in best["entities"]] == [
+            (e["start"], e["end"], e["label"]) for e in row["entities"]]
+        assert [a["probability"] for a in seq["analyses"]] == sorted([a["probability"] for a in seq["analyses"]],
+                                                                   reverse=True)
+        unc = row["uncertainty"]
+        assert unc["best_probability"] == pytest.approx(best["probability"], abs=1e-5)
+        assert unc["best_probability"] == pytest.approx(
+            doc.spans["ents_scored"].attrs["uncertainty"]["best_probability"], abs=1e-5)
+        for ent in row["entities"]:
+            assert ent["alternatives"][ent["label"]] == pytest.approx(ent["score"], abs=1e-5)
+    # The filter keeps exactly the docs below the limit, in order.
+    limit = sorted(r["uncertainty"]["best_probability"] for r in rows)[len(rows) // 3]
+    kept = tmp_path / "uncertain.jsonl"
+    stats = annotate_local(model, corpus, kept, progress=False, analyses=Analyses(uncertain_below=limit))
+    expected = [r["line"] for r in rows if r["uncertainty"]["best_probability"] < limit]
+    assert [r["line"] for r in _read(kept)] == expected
+    assert stats["filtered"] == len(rows) - len(expected) and expected
+
+
+def test_cli_analyses_options(model, corpus, tmp_path):
+    result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "a.jsonl"),
+                                      "--n-best", "2", "--uncertainty", "--uncertain-below", "0.999999"])
+    assert result.exit_code == 0, result.output
+    rows = _read(tmp_path / "a.jsonl")
+    assert all(len(r["nbest"][0]["analyses"]) == 2 and r["uncertainty"]["best_probability"] < 0.999999 for r in rows)
+    bad = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "b.jsonl"), "--n-best", "0"])
+    assert bad.exit_code == 1 and "E040" in bad.output
+    ray = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "c"), "--engine", "ray",
+                                   "--uncertainty"])
+    assert ray.exit_code == 1 and "E045" in ray.output

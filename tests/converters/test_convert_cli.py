@@ -1,6 +1,10 @@
 """The `convert` command: exit codes, summary, no partial output on errors."""
+import os
+import stat
 import subprocess
 import sys
+
+import pytest
 
 from typer.testing import CliRunner
 
@@ -59,3 +63,96 @@ def test_module_entry_point_help():
         [sys.executable, "-m", "spacy_bilstm_crf", "convert", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "--format" in result.stdout
+
+
+def convert(*args):
+    return runner.invoke(app, ["convert", *map(str, args)])
+
+
+def flat(result) -> str:
+    """The output with wasabi's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def test_cli_output_location_errors(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text(CONLL)
+    (tmp_path / "a_dir").mkdir()
+    link = tmp_path / "link.spacy"
+    link.symlink_to(src)
+    cases = [
+        (tmp_path / "a_dir", "the output is a directory"),
+        (src / "out.spacy", "is a file"),
+        (tmp_path / "in.txt", "the output is the input file"),
+        (tmp_path / "a_dir" / ".." / "in.txt", "the output is the input file"),
+        (link, "the output is the input file"),
+    ]
+    for out, expected in cases:
+        result = convert(src, out, "-f", "conll")
+        assert result.exit_code == 1, out
+        assert expected in flat(result) and "Traceback" not in result.output
+    assert src.read_text() == CONLL and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir", "in.txt", "link.spacy"]
+
+
+def test_cli_output_permissions(tmp_path):
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    old = os.umask(0o022)
+    try:
+        assert convert(src, out, "-f", "conll").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def csv_file(tmp_path):
+    src = tmp_path / "g.csv"
+    rows = ["Sentence #,Word,POS,Tag"] + [f"Sentence: {i},w{i},NN,B-geo" for i in range(1, 11)]
+    src.write_bytes("\r\n".join(rows).encode("cp1252") + b"\r\n")
+    return src
+
+
+@pytest.mark.parametrize("names", ["../x,dev,test", "a/b,dev,test", "..,dev,test", ",dev,test", "/tmp/x,dev,test"])
+def test_cli_split_names_stay_in_output_dir(tmp_path, names):
+    src = csv_file(tmp_path)
+    result = convert(src, tmp_path / "corpus", "-f", "csv", "--split", "0.8,0.1,0.1", "--split-names", names)
+    assert result.exit_code == 1 and "Bad split name" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.csv"]
+
+
+def test_cli_split_output_is_a_file(tmp_path):
+    src = csv_file(tmp_path)
+    (tmp_path / "corpus").write_text("")
+    result = convert(src, tmp_path / "corpus", "-f", "csv", "--split", "0.8,0.1,0.1")
+    assert result.exit_code == 1 and "its directory" in flat(result) and "is a file" in flat(result)
+
+
+def test_cli_warnings_label_map_and_empty_split(tmp_path):
+    src = csv_file(tmp_path)
+    result = convert(src, tmp_path / "corpus", "-f", "csv", "--split", "1-10,20-30", "--split-names", "train,dev",
+                     "--label-map", "geo=GEO,gpe=GPE")
+    assert result.exit_code == 0, result.output
+    assert "--label-map key 'gpe' matches no entity type of the input (types read: geo)" in flat(result)
+    assert "split part 'dev' matches no sentence" in flat(result)
+
+
+def test_cli_pubtator_summary(tmp_path):
+    src, out = tmp_path / "p.txt", tmp_path / "p.spacy"
+    text = "Na+/K+ and K+ fell."
+    src.write_text(f"5|t|{text}\n5|a|x\n5\t0\t6\tNa+/K+\tChemical\tD1\n5\t4\t5\tK\tChemical\tD2\n"
+                   "5\t0\t2\tNa\tChemical\tD3\n")
+    result = convert(src, out, "-f", "pubtator", "--tokenizer", "spacy.Tokenizer.v1")
+    assert result.exit_code == 0, result.output
+    assert "Mentions read: Chemical 3" in flat(result)
+    assert "Entities written: 1; mentions only in the span group (they overlap an entity): 2" in flat(result)
+    assert "tokenized by spacy.Tokenizer.v1, then 1 tokens split" in flat(result)
+    bad = convert(src, tmp_path / "q.spacy", "-f", "pubtator", "--tokenizer", "nope.v1")
+    assert bad.exit_code == 1 and "Bad option" in bad.output and not (tmp_path / "q.spacy").exists()
+
+
+def test_cli_tokenizer_only_for_pubtator(tmp_path):
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    result = convert(src, out, "-f", "conll", "--tokenizer", "spacy.Tokenizer.v1")
+    assert result.exit_code == 1 and "only used by the pubtator format" in flat(result) and not out.exists()

@@ -90,6 +90,14 @@ def test_split_ratios_reproduce_gmb_split():
         (["Sentence #,Word,POS,Tag", ",a,DT,O"], 2, "'Sentence: N' on the first data row"),
         (["Word,POS,Tag", "a,DT,O"], 1, "expected the header"),
         (["Sentence #,Word,POS,Tag"], 2, "no data rows"),
+        (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", "Sentence: 3\u00b2,b,DT,O"], 3, "'Sentence: 3\u00b2'"),
+        (["Sentence #,Word,POS,Tag", "Sentence: -1,a,DT,O"], 2, "'Sentence: N'"),
+        (["Sentence #,Word,POS,Tag", 'Sentence: 1," ",DT,O'], 2, "contains SPACE"),
+        (["Sentence #,Word,POS,Tag", 'Sentence: 1,"",DT,O'], 2, "empty token"),
+        (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,B-gpe extra"], 2, "'B-gpe extra'"),
+        (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"a', 'b",NN,O'], 3, "line break"),
+        # An unclosed quote is reported at its own line, without dumping the rows it swallowed.
+        (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"b,NN,O'] + [",c,NN,O"] * 300, 3, "not closed"),
     ],
 )
 def test_csv_errors(tmp_path, rows, line, expected):
@@ -111,3 +119,23 @@ def test_csv_empty_file(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(ConversionError, match="empty file"):
         csv_to_docs(path)
+
+
+def test_csv_unclosed_quote_message_is_short(tmp_path):
+    rows = ["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"b,NN,O'] + [",c,NN,O"] * 300
+    with pytest.raises(ConversionError) as err:
+        csv_to_docs(write_csv(tmp_path, rows))
+    assert len(str(err.value)) < 400 and "characters)" in str(err.value)
+
+
+def test_csv_huge_field(tmp_path):
+    rows = ["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ",a,DT,O", ',"' + "x" * 1_000_000 + '",NN,O']
+    with pytest.raises(ConversionError) as err:
+        csv_to_docs(write_csv(tmp_path, rows))
+    assert err.value.line == 4 and "field larger than field limit" in str(err.value)
+    assert len(str(err.value)) < 400
+
+
+def test_csv_split_part_matching_nothing_warns(tmp_path):
+    parts, summary = csv_to_docs(write_csv(tmp_path), split=parse_split("7-8,100-200"), names=["a", "b"])
+    assert parts["b"] == [] and summary.warnings == ["split part 'b' matches no sentence: b.spacy is empty"]

@@ -56,16 +56,33 @@ PUBTATOR = {
 }
 
 
+def read_pubtator_plainly(path):
+    """Texts and mentions per PMID, read independently of the converter."""
+    texts, mentions = {}, {}
+    for line in path.read_text(encoding="utf8").splitlines():
+        if "|t|" in line[:20] or "|a|" in line[:20]:
+            pmid, kind, text = line.split("|", 2)
+            texts[pmid] = text if kind == "t" else f"{texts[pmid]} {text}"
+        elif line.count("\t") >= 5:
+            pmid, start, end, _, label = line.split("\t")[:5]
+            mentions.setdefault(pmid, []).append((int(start), int(end), label))
+    return texts, mentions
+
+
 @pytest.mark.parametrize("name", sorted(PUBTATOR))
-def test_pubtator_counts(data, name):
-    docs, summary = pubtator_to_docs(data / "bc5cdr" / "pubtator" / name)
+def test_pubtator_every_mention_exact(data, name):
+    path = data / "bc5cdr" / "pubtator" / name
+    docs, summary = pubtator_to_docs(path)
     assert summary.documents == 500
     assert summary.mentions == PUBTATOR[name]
-    # Every mention is either an entity or reported as dropped.
-    dropped = {}
-    for note in summary.dropped:
-        dropped[note.label] = dropped.get(note.label, 0) + 1
-    assert {k: summary.entities.get(k, 0) + dropped.get(k, 0) for k in summary.mentions} == PUBTATOR[name]
+    # No overlapping mentions in these files: every mention is an entity.
+    assert summary.entities == PUBTATOR[name] and summary.span_group_only == []
+    texts, mentions = read_pubtator_plainly(path)
+    assert [doc.text for doc in docs] == list(texts.values())
+    for doc, pmid in zip(docs, texts):
+        gold = sorted(mentions.get(pmid, []))
+        assert sorted((e.start_char, e.end_char, e.label_) for e in doc.ents) == gold
+        assert sorted((s.start_char, s.end_char, s.label_) for s in doc.spans["mentions"]) == gold
     assert summary.relation_lines_ignored > 1000
     assert all(doc[0].is_sent_start for doc in docs) and summary.sentences > 4 * summary.documents
 
