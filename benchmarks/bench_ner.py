@@ -238,7 +238,7 @@ def train_cmd(
     for key, value in overrides.items():
         _set_dotted(cfg, key, value)
     log_path = run_dir / "train_log.jsonl"
-    cfg["training"]["logger"] = {"@loggers": "bench_ner.TimedLogger.v1", "output_file": str(log_path)}
+    cfg["training"]["logger"] = {"@loggers": "bench_ner.TimedLogger.v2", "output_file": str(log_path), "memory_every": 50}
     cfg["training"]["before_update"] = {"@callbacks": CLOCKS[clock], "max_seconds": max_minutes * 60}
     cfg_path = run_dir / "config.cfg"
     cfg.to_disk(cfg_path)
@@ -325,6 +325,11 @@ def train_cmd(
         "model_best_bytes": _dir_size(model_best),
         "dev": scores,
         "evals": [{k: r[k] for k in ("step", "wall_s", "score", "words")} | {"ents_f": r["scores"].get("ents_f")} for r in rows],
+        # resident memory of the training process every 50 steps (VmRSS, and VmHWM: its peak so far)
+        "memory_curve": [
+            {k: r[k] for k in ("step", "cpu_s", "rss_mib", "hwm_mib")}
+            for r in _read_log(log_path) if r.get("event") == "memory"
+        ],
     }
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.write_text(json.dumps(result, indent=2), encoding="utf8")
@@ -479,6 +484,26 @@ def head_to_head(group: List[Dict[str, Any]]) -> List[str]:
     ]
 
 
+def memory_table(group: List[Dict[str, Any]]) -> List[str]:
+    """The training process's resident memory along the run: does it grow with the steps?"""
+    curves = [(r, r.get("memory_curve") or []) for r in group]
+    curves = [(r, c) for r, c in curves if c]
+    if not curves:
+        return []
+    lines = [
+        "",
+        "Resident memory of the training process (VmRSS, MiB) at a share of its steps, and its peak (maxrss):",
+        "",
+        "| run | 10% | 25% | 50% | 75% | last | peak |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r, curve in curves:
+        cells = [f"{curve[min(len(curve) - 1, int(q * len(curve)))]['rss_mib']:,.0f}" for q in (0.1, 0.25, 0.5, 0.75)]
+        cells.append(f"{curve[-1]['rss_mib']:,.0f} (step {curve[-1]['step']:,})")
+        lines.append(f"| {r['run']} | " + " | ".join(cells) + f" | {r['peak_rss_mib']:,.0f} |")
+    return lines
+
+
 @app.command("report")
 def report_cmd(
     results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
@@ -525,6 +550,7 @@ def report_cmd(
                 + (f"{r['cpu_s'] / r['wall_s']:.2f}" if "cpu_s" in r else "–")
                 + f" | {r['peak_rss_mib']:,.0f} | {r['model_best_bytes'] / 1e6:.1f} |"
             )
+        lines += memory_table(group)
         types = sorted({t for r in group for t in (r["dev"]["ents_per_type"] or {})})
         lines += ["", "Per type, dev F1 (P / R):", ""]
         lines += ["| run | " + " | ".join(types) + " |", "|---|" + "---|" * len(types)]

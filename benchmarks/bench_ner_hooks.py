@@ -5,7 +5,9 @@
   JSONL file with one line per evaluation: step, epoch, score, scores, words
   seen, wall seconds since the logger was set up, and seconds spent in updates
   only (the gaps between steps that had no evaluation), so that training
-  words/s excludes the evaluation passes.
+  words/s excludes the evaluation passes. `bench_ner.TimedLogger.v2` adds the
+  process's resident memory (VmRSS, and its peak VmHWM) to every evaluation
+  row and, every `memory_every` steps, a `memory` row: the memory curve.
 * `bench_ner.stop_after.v1`: a `[training] before_update` callback that stops
   training cleanly once a wall-clock budget is spent (`bench_ner.stop_after_cpu.v1`:
   a budget of this process's CPU seconds, which other jobs on a shared machine do
@@ -64,8 +66,24 @@ def stop_after_cpu(max_seconds: float) -> Callable[[Any, Dict[str, Any]], None]:
     return before_update
 
 
+def memory_mib() -> Dict[str, float]:
+    """This process's resident set now (VmRSS) and its peak so far (VmHWM), in MiB."""
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":")
+                out["rss_mib" if key == "VmRSS" else "hwm_mib"] = int(value.split()[0]) / 1024
+    return out
+
+
 @registry.loggers("bench_ner.TimedLogger.v1")
 def timed_logger(output_file: str):
+    return timed_logger_v2(output_file, memory_every=0)
+
+
+@registry.loggers("bench_ner.TimedLogger.v2")
+def timed_logger_v2(output_file: str, memory_every: int = 50):
     console = console_logger_v3(progress_bar=None, console_output=True, output_file=None)
 
     def setup_printer(nlp: Any, stdout: IO = sys.stdout, stderr: IO = sys.stderr):
@@ -81,6 +99,10 @@ def timed_logger(output_file: str):
             now = time.time()
             gap = now - state["prev"]
             state["prev"] = now
+            state["steps"] = state.get("steps", -1) + 1  # spaCy calls this once per step, from step 0
+            if memory_every and state["steps"] % memory_every == 0:
+                row = {"event": "memory", "step": state["steps"], "wall_s": now - _T0, "cpu_s": time.process_time()}
+                stream.write(json.dumps({**row, **memory_mib()}) + "\n")
             if info is None:
                 state["update_s"] += gap
                 state["last_gap"] = gap
@@ -103,6 +125,7 @@ def timed_logger(output_file: str):
                 "update_s": state["update_s"],
                 # CPU seconds of this process (all threads): less sensitive to other load than wall_s.
                 "cpu_s": time.process_time(),
+                **(memory_mib() if memory_every else {}),
             }
             stream.write(json.dumps(row) + "\n")
             stream.flush()

@@ -55,6 +55,9 @@ class Errors(str, Enum):
         "with the local engine only (got --engine {engine})."
     )
 
+    # E060-E069: training memory (issue 18).
+    E060 = "release_memory_every must be an integer >= 0 (0: never), got {value!r}."
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 

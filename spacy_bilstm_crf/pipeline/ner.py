@@ -21,6 +21,7 @@ from pydantic import StrictBool, StrictInt, StrictStr
 from thinc.api import Config, Model, set_dropout_rate
 from thinc.types import Floats2d, Ints1d
 
+from .. import memory
 from ..decoding import Constraints, Decoded, decode
 from ..errors import Errors
 from ..layers.sentences import join_rows, sentence_lengths, split_rows
@@ -76,6 +77,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "nbest_key": "ents_nbest",
         "uncertainty": False,
         "alternatives": False,
+        "release_memory_every": 50,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -92,6 +94,7 @@ def make_bilstm_crf_ner(
     nbest_key: StrictStr,
     uncertainty: StrictBool,
     alternatives: StrictBool,
+    release_memory_every: StrictInt,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
@@ -113,11 +116,16 @@ def make_bilstm_crf_ner(
         of doc.spans[spans_key] (attrs["uncertainty"]).
     alternatives: put the probability of each entity's span under every
         label in the attrs of doc.spans[spans_key] (attrs["alternatives"]).
+    release_memory_every: in training, hand the heap's free memory back to
+        the OS every this many updates (glibc's malloc_trim; 0: never). It
+        keeps training memory from growing with the steps (see
+        spacy_bilstm_crf.memory); it changes nothing that is computed.
     """
     return BiLSTMCRFNER(
         nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
         threshold=threshold, temperature=temperature, n_best=n_best, nbest_key=nbest_key,
-        uncertainty=uncertainty, alternatives=alternatives, scorer=scorer,
+        uncertainty=uncertainty, alternatives=alternatives,
+        release_memory_every=release_memory_every, scorer=scorer,
     )
 
 
@@ -138,6 +146,7 @@ class BiLSTMCRFNER(TrainablePipe):
         nbest_key: str = "ents_nbest",
         uncertainty: bool = False,
         alternatives: bool = False,
+        release_memory_every: int = 50,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -153,6 +162,8 @@ class BiLSTMCRFNER(TrainablePipe):
                 raise ValueError(Errors.E041.format(name=name, setting=setting))
         if n_best > 1 and spans_key is not None and spans_key.startswith(nbest_key + "_"):
             raise ValueError(Errors.E042.format(nbest_key=nbest_key, spans_key=spans_key))
+        if isinstance(release_memory_every, bool) or not isinstance(release_memory_every, int) or release_memory_every < 0:
+            raise ValueError(Errors.E060.format(value=release_memory_every))
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -166,6 +177,8 @@ class BiLSTMCRFNER(TrainablePipe):
         self.nbest_key = nbest_key
         self.uncertainty = uncertainty
         self.alternatives = alternatives
+        self.release_memory_every = release_memory_every
+        self._updates = 0
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
         self._tags: List[str] = []
@@ -303,6 +316,10 @@ class BiLSTMCRFNER(TrainablePipe):
         if sgd not in (None, False):
             self.finish_update(sgd)
         losses[self.name] += loss
+        del scores, backprop, d_scores  # freed before the heap is trimmed
+        self._updates += 1
+        if self.release_memory_every and self._updates % self.release_memory_every == 0:
+            memory.release_free_memory()
         return losses
 
     def get_loss(self, examples: Iterable[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:

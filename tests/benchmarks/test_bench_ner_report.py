@@ -36,3 +36,35 @@ def test_head_to_head_pairs_runs_by_seed():
     width = [line for name, line in rows.items() if "width" in name]
     assert len(width) == 1 and "**-2.00**" in width[0]
     assert rows["bilstm"].endswith("| 7 | 85.00 | **85.00** | – | – |")
+
+
+def test_memory_table_reads_the_curve_at_shares_of_the_run():
+    bench = _load_bench()
+    curve = [{"step": 50 * i, "cpu_s": float(i), "rss_mib": 1000.0 + i, "hwm_mib": 1100.0 + i} for i in range(20)]
+    run = {"run": "conll_bilstm_crf", "peak_rss_mib": 1234.0, "memory_curve": curve}
+    lines = bench.memory_table([run, {"run": "old_run_without_curve", "peak_rss_mib": 1.0}])
+    rows = [line for line in lines if line.startswith("| conll")]
+    # 10% of 20 points is point 2, 25% point 5, 50% point 10, 75% point 15
+    assert rows == ["| conll_bilstm_crf | 1,002 | 1,005 | 1,010 | 1,015 | 1,019 (step 950) | 1,234 |"]
+    assert not any("old_run_without_curve" in line for line in lines)
+    assert bench.memory_table([{"run": "x", "peak_rss_mib": 1.0}]) == []
+
+
+def test_timed_logger_writes_memory_rows(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_ner_hooks", REPO / "benchmarks" / "bench_ner_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    import io
+    import json
+
+    import spacy
+
+    out = tmp_path / "log.jsonl"
+    log_step, finalize = hooks.timed_logger_v2(str(out), memory_every=2)(spacy.blank("en"), io.StringIO(), io.StringIO())
+    for _ in range(5):
+        log_step(None)
+    finalize()
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    memory = [r for r in rows if r["event"] == "memory"]
+    assert [r["step"] for r in memory] == [0, 2, 4]
+    assert all(0 < r["rss_mib"] <= r["hwm_mib"] for r in memory)
