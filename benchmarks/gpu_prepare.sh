@@ -3,7 +3,7 @@
 # which reaches no package registry and has no ../shared/data:
 #   .whl/       spaCy, thinc and the other packages that machine lacks, as cp312 manylinux wheels
 #   .gpu_data/  CoNLL-2003 train/dev as DocBin (converted from ../shared/data)
-# Both are kept out of git (add them to .git/info/exclude) and travel with `carry`.
+# Both are ignored by git (.gitignore) and travel with `carry`.
 # The whole tree that travels must stay under 64 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +21,6 @@ $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --imp
     -d .whl $PKGS
 for split in train dev; do
     [ -f .gpu_data/conll_$split.spacy ] || $PY -m spacy_bilstm_crf convert ../shared/data/conll2003/$split.txt .gpu_data/conll_$split.spacy --format conll
-done
-for path in .whl .gpu_data; do
-    grep -qsx "/$path/" .git/info/exclude 2>/dev/null || echo "/$path/" >> "$(git rev-parse --git-path info/exclude)"
 done
 du -sh .whl .gpu_data
 echo "now: device run, carry [.whl, .gpu_data], command: bash benchmarks/gpu_check.sh"
