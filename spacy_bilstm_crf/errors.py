@@ -88,10 +88,6 @@ class Errors(str, Enum):
         "or move annotate's fields with --field-prefix (e.g. --field-prefix _)."
     )
     E314 = "Cannot load the model at {path}: {error}"
-    E315 = (
-        "--field-prefix '{prefix}' makes the output field '{field}' collide "
-        "with the input's 'text' field or another output field."
-    )
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

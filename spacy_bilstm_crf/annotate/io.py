@@ -17,8 +17,6 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from spacy.tokens import Doc
 
-from ..errors import Errors
-from .options import OptionError
 
 READ_CHUNK = 1 << 20
 RAW_KEPT_OF_LONG_LINES = 1000  # bytes of a too-long line kept in its reject
@@ -188,12 +186,6 @@ OUTPUT_KEYS: Tuple[str, ...] = ("line", "entities")
 class OutputFields:
     """Names of the fields annotate writes next to the user's fields."""
     prefix: str = ""
-
-    def __post_init__(self) -> None:
-        names = self.reserved()
-        if len(set(names)) != len(names) or "text" in names:
-            bad = next(n for n in names if n == "text" or names.count(n) > 1)
-            raise OptionError(Errors.E315.format(prefix=self.prefix, field=bad))
 
     def name(self, key: str) -> str:
         return self.prefix + key

@@ -7,7 +7,7 @@ import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from annotate_helpers import text_of, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.cli import app
 
@@ -16,10 +16,7 @@ N_DOCS = 300
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    nlp, _ = train_nlp(ARCHS[2], n_iter=40)
-    path = tmp_path_factory.mktemp("model")
-    nlp.to_disk(path)
-    return path
+    return trained_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +25,7 @@ def corpus(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus") / "input.jsonl"
     lines = []
     for i in range(N_DOCS):
-        text = TRAIN_DATA[i % len(TRAIN_DATA)][0] + f" Item {i}."
-        lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
+        lines.append(json.dumps({"id": i, "text": text_of(i)}, ensure_ascii=False))
     lines[17] = '{"id": 17, "text": '  # truncated JSON
     lines[42] = json.dumps({"id": 42, "body": "no text field"})
     path.write_text("\n".join(lines) + "\n", encoding="utf8")
