@@ -1,4 +1,4 @@
-"""`annotate`: order, rejects, n_process, resume, DocBin shards, Ray."""
+"""`annotate`: order, rejects, n_process, resume, DocBin shards (Ray: test_faults.py)."""
 import json
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from annotate_helpers import text_of, trained_model
+from annotate_helpers import assert_same_records, read, text_of, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.cli import app
 
@@ -32,29 +32,14 @@ def corpus(tmp_path_factory):
     return path
 
 
-def _read(path: Path):
-    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines()]
-
-
-def _assert_same(rows_a, rows_b):
-    """Identical records, entities and order; scores equal up to float32
-    noise from different batch make-up."""
-    assert len(rows_a) == len(rows_b)
-    for a, b in zip(rows_a, rows_b):
-        scores_a = [e.pop("score") for e in a["entities"]]
-        scores_b = [e.pop("score") for e in b["entities"]]
-        assert a == b
-        assert scores_a == pytest.approx(scores_b, abs=1e-4)
-
-
 def test_local_output_in_order_with_rejects(model, corpus, tmp_path):
     out = tmp_path / "out.jsonl"
     stats = annotate_local(model, corpus, out, progress=False, checkpoint_every=50)
-    rows = _read(out)
+    rows = read(out)
     assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
     assert [r["line"] for r in rows] == [n for n in range(1, N_DOCS + 1) if n not in (18, 43)]
     assert all(r["id"] == r["line"] - 1 for r in rows)
-    rejects = _read(tmp_path / "out.jsonl.rejects.jsonl")
+    rejects = read(tmp_path / "out.jsonl.rejects.jsonl")
     assert [r["line"] for r in rejects] == [18, 43]
     assert "JSON" in rejects[0]["error"] and "'text'" in rejects[1]["error"]
     nlp = spacy.load(model)
@@ -69,7 +54,7 @@ def test_local_output_in_order_with_rejects(model, corpus, tmp_path):
 def test_two_processes_give_identical_output(model, corpus, tmp_path):
     annotate_local(model, corpus, tmp_path / "one.jsonl", progress=False)
     annotate_local(model, corpus, tmp_path / "two.jsonl", n_process=2, batch_size=16, progress=False)
-    _assert_same(_read(tmp_path / "one.jsonl"), _read(tmp_path / "two.jsonl"))
+    assert_same_records(read(tmp_path / "one.jsonl"), read(tmp_path / "two.jsonl"))
 
 
 def test_interrupted_and_resumed_equals_uninterrupted(model, corpus, tmp_path):
@@ -110,20 +95,4 @@ def test_cli(model, corpus, tmp_path):
     result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "cli.jsonl")])
     assert result.exit_code == 3, result.output  # finished, with rejected lines
     assert "2 lines rejected" in result.output
-    assert len(_read(tmp_path / "cli.jsonl")) == N_DOCS - 2
-
-
-def test_ray_matches_local(model, corpus, tmp_path):
-    ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt; install it to run this")
-    from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
-
-    annotate_local(model, corpus, tmp_path / "local.jsonl", progress=False)
-    try:
-        stats = annotate_ray(model, corpus, tmp_path / "ray", num_workers=2, batch_size=32, chunk_size=120)
-    finally:
-        ray.shutdown()
-    assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
-    shards = sorted((tmp_path / "ray").glob("part-*[0-9].jsonl"))
-    assert len(shards) == 3
-    rows = [row for shard in shards for row in _read(shard)]
-    _assert_same(rows, _read(tmp_path / "local.jsonl"))
+    assert len(read(tmp_path / "cli.jsonl")) == N_DOCS - 2
