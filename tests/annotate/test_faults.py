@@ -19,6 +19,8 @@ import pytest
 
 from annotate_helpers import assert_same_records, read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
+from spacy_bilstm_crf.annotate.options import AnnotateError
+from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +53,11 @@ def _kill_session(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
-def _kill_after_checkpoints(args: List[str], checkpoint: Path, n: int, delay: float) -> bool:
+def _kill_after_checkpoints(args: List[str], checkpoint: Path, n: int, delay: float,
+                            sig: int = signal.SIGKILL) -> bool:
     """Run until the checkpoint was replaced `n` times, then `delay` seconds
-    more (mid-batch), then SIGKILL. False if the run finished first."""
+    more (mid-batch), then send `sig` (SIGKILL: to the whole session). False
+    if the run finished first."""
     proc = _start(args)
     seen, last = 0, None
     while proc.poll() is None:
@@ -67,6 +71,12 @@ def _kill_after_checkpoints(args: List[str], checkpoint: Path, n: int, delay: fl
     if proc.poll() is not None:
         assert proc.returncode in (0, 3), proc.stderr.read().decode()
         return False
+    if sig != signal.SIGKILL:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
     _kill_session(proc)
     return True
 
@@ -77,7 +87,8 @@ def _tree(path: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
 
 
-def _kill_resume_compare(model, src, tmp_path, out_name, extra, max_checkpoints, seed, kills=3):
+def _kill_resume_compare(model, src, tmp_path, out_name, extra, max_checkpoints, seed, kills=3,
+                         signals=(signal.SIGKILL,)):
     reference = tmp_path / ("ref-" + out_name)
     proc = _start([model, src, reference, *extra])
     assert proc.wait(timeout=600) in (0, 3), proc.stderr.read().decode()
@@ -85,8 +96,9 @@ def _kill_resume_compare(model, src, tmp_path, out_name, extra, max_checkpoints,
     checkpoint = tmp_path / (out_name + ".progress.json")
     rng = random.Random(seed)
     killed = 0
-    for n in sorted(rng.sample(range(1, max_checkpoints), kills)):
-        killed += _kill_after_checkpoints([model, src, out, *extra], checkpoint, n, rng.uniform(0, 0.05))
+    for i, n in enumerate(sorted(rng.sample(range(1, max_checkpoints), kills))):
+        killed += _kill_after_checkpoints([model, src, out, *extra], checkpoint, n, rng.uniform(0, 0.05),
+                                          signals[i % len(signals)])
     proc = _start([model, src, out, *extra])
     assert proc.wait(timeout=600) in (0, 3), proc.stderr.read().decode()
     assert killed >= kills - 1
@@ -98,12 +110,15 @@ def _kill_resume_compare(model, src, tmp_path, out_name, extra, max_checkpoints,
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "docbin"])
-def test_sigkill_at_random_points_then_resume_is_byte_identical_local(model, tmp_path, output_format):
+def test_killed_at_random_points_then_resume_is_byte_identical_local(model, tmp_path, output_format):
+    """JSONL: SIGINT, SIGTERM, then SIGKILL; DocBin: SIGKILL three times."""
     src = corpus(tmp_path / "in.jsonl", 400)
     extra = ["--checkpoint-every", "20", "--batch-size", "8", "--output-format", output_format]
     if output_format == "docbin":
         extra += ["--shard-size", "90"]
-    _kill_resume_compare(model, src, tmp_path, "out", extra, 400 // 20, seed=21 + len(output_format))
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL) if output_format == "jsonl" else (signal.SIGKILL,)
+    _kill_resume_compare(model, src, tmp_path, "out", extra, 400 // 20, seed=21 + len(output_format),
+                         signals=signals)
 
 
 def test_ray_matches_local_and_resumes_byte_identical_after_sigkill(model, tmp_path):
@@ -121,6 +136,19 @@ def test_ray_matches_local_and_resumes_byte_identical_after_sigkill(model, tmp_p
     assert_same_records(rows, read(tmp_path / "local.jsonl"))
     rejects = [row for name in names if name.endswith("rejects.jsonl") for row in read(reference / name)]
     assert rejects == read(tmp_path / "local.jsonl.rejects.jsonl")
+    # The same guarantees for Ray's shards, checked before Ray starts.
+    options = dict(num_workers=1, chunk_size=40, batch_size=16)
+    shard = reference / "part-00002.jsonl"
+    shard.write_bytes(shard.read_bytes()[:-2] + b"\n")
+    with pytest.raises(AnnotateError, match=r"E311.*part-00002.jsonl differs"):
+        annotate_ray(model, src, reference, **options)
+    other = corpus(tmp_path / "other.jsonl", 30)
+    with pytest.raises(AnnotateError, match=r"E310.*made for the input"):
+        annotate_ray(model, other, reference, **options)
+    with pytest.raises(AnnotateError, match=r"E310.*--chunk-size was 40, now 50"):
+        annotate_ray(model, src, reference, **{**options, "chunk_size": 50})
+    with pytest.raises(AnnotateError, match="E301"):
+        annotate_ray(model, reference / "part-00000.jsonl", reference, **options)
 
 
 def hostile_line(i: int, kind: int) -> bytes:
