@@ -32,6 +32,12 @@ class Job:
     def outputs(self, key: str) -> Optional[Any]:
         return None if self.state is None else self.state["outputs"].get(key)
 
+    @property
+    def resumable(self) -> bool:
+        """Whether output past the checkpoint may be an interrupted run's
+        last batch (to redo), rather than a change made after a finished run."""
+        return self.state is None or not self.state["complete"]
+
     def stats(self) -> Dict[str, int]:
         base = {"docs": 0, "rejected": 0, "nulled": 0}
         return {**base, **(self.state["stats"] if self.state else {})}

@@ -55,11 +55,11 @@ def _run(job: Job, nlp, *, progress: bool, max_docs: Optional[int]) -> Dict[str,
     opts = job.options
     refuse = job.checkpoint.refuse
     key = spans_key(nlp)
-    rejects = HashedFile(job.rejects_path, job.outputs("rejects"), "rejects file", refuse)
+    rejects = HashedFile(job.rejects_path, job.outputs("rejects"), "rejects file", refuse, job.resumable)
     if opts.output_format == "jsonl":
-        writer: Any = HashedFile(job.output_path, job.outputs("output"), "output", refuse)
+        writer: Any = HashedFile(job.output_path, job.outputs("output"), "output", refuse, job.resumable)
     else:
-        writer = DocBinShardWriter(job.output_path, opts.shard_size, job.outputs("output"), refuse)
+        writer = DocBinShardWriter(job.output_path, opts.shard_size, job.outputs("output"), refuse, job.resumable)
     totals = job.stats()
     session = {"docs": 0, "rejected": 0, "nulled": 0}
     position = job.start

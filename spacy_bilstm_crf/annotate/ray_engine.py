@@ -71,7 +71,8 @@ def annotate_ray(model: Path, input_path: Path, output_dir: Path, **options: Any
     use a cluster). Raises `AnnotateError` if the job must not start."""
     opts = AnnotateOptions(engine="ray", **options).resolve(input_path)
     job = open_job(model, input_path, output_dir, opts)
-    shards = ShardSet(job.output_path, SUFFIXES, job.outputs("shards"), job.checkpoint.refuse)
+    shards = ShardSet(job.output_path, SUFFIXES, job.outputs("shards"), job.checkpoint.refuse,
+                      extra_ok=job.resumable)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 

@@ -14,7 +14,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from spacy.tokens import Doc, DocBin
 
-from ..errors import Errors
 from .options import AnnotateError
 
 Refuse = Callable[[str], AnnotateError]
@@ -45,14 +44,18 @@ def write_atomic(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_file(path: Path, state: Dict[str, Any], role: str, refuse: Refuse) -> Any:
-    """Check that `path` starts with the checkpointed content; return its hash."""
+def check_file(path: Path, state: Dict[str, Any], role: str, refuse: Refuse, tail_ok: bool = True) -> Any:
+    """Check that `path` starts with the checkpointed content (and, unless
+    `tail_ok`, holds nothing more); return its hash."""
     if not path.is_file():
         raise refuse(f"the {role} {path} is missing, though it held {state['bytes']:,} bytes at the checkpoint")
     size = path.stat().st_size
     if size < state["bytes"]:
         raise refuse(f"the {role} {path} holds {size:,} bytes, fewer than the {state['bytes']:,} "
                      "it held at the checkpoint")
+    if size > state["bytes"] and not tail_ok:
+        raise refuse(f"the {role} {path} holds {size:,} bytes, more than the {state['bytes']:,} of the "
+                     "finished run: it was changed since")
     digest = hash_prefix(path, state["bytes"])
     if digest is None or digest.hexdigest() != state["sha256"]:
         raise refuse(f"the first {state['bytes']:,} bytes of the {role} {path} differ from those checkpointed")
@@ -63,13 +66,14 @@ class HashedFile:
     """An append-only output file: a fresh one, or one resumed at the
     checkpoint (anything after it is cut)."""
 
-    def __init__(self, path: Path, state: Optional[Dict[str, Any]], role: str, refuse: Refuse) -> None:
+    def __init__(self, path: Path, state: Optional[Dict[str, Any]], role: str, refuse: Refuse,
+                 tail_ok: bool = True) -> None:
         self.path = path
         if state is None:
             self.file = path.open("wb")
             self.digest, self.size = hashlib.sha256(), 0
         else:
-            self.digest, self.size = check_file(path, state, role, refuse), state["bytes"]
+            self.digest, self.size = check_file(path, state, role, refuse, tail_ok), state["bytes"]
             self.file = path.open("r+b")
             self.file.truncate(self.size)
             self.file.seek(self.size)
@@ -95,7 +99,7 @@ class ShardSet:
     were written after it and are removed on resume."""
 
     def __init__(self, directory: Path, suffixes: List[str], state: Optional[List[Dict[str, Any]]],
-                 refuse: Refuse, keep: Tuple[str, ...] = ()) -> None:
+                 refuse: Refuse, keep: Tuple[str, ...] = (), extra_ok: bool = True) -> None:
         self.directory, self.suffixes = directory, suffixes
         self.shards: List[Dict[str, Any]] = list(state or [])
         for shard in self.shards:
@@ -106,9 +110,11 @@ class ShardSet:
                 if hashlib.sha256(path.read_bytes()).hexdigest() != shard["sha256"][suffix]:
                     raise refuse(f"the shard {path} differs from the one checkpointed")
         listed = {shard["name"] + suffix for shard in self.shards for suffix in suffixes} | set(keep)
-        for path in ours(directory):
-            if path.name not in listed:
-                path.unlink()
+        extra = [path for path in ours(directory) if path.name not in listed]
+        if extra and not extra_ok:
+            raise refuse(f"{extra[0]} is not part of the finished run")
+        for path in extra:
+            path.unlink()
 
     @property
     def next_name(self) -> str:
@@ -145,7 +151,8 @@ class DocBinShardWriter:
 
     SUFFIX = ".spacy"
 
-    def __init__(self, directory: Path, shard_size: int, state: Optional[Dict[str, Any]], refuse: Refuse) -> None:
+    def __init__(self, directory: Path, shard_size: int, state: Optional[Dict[str, Any]], refuse: Refuse,
+                 extra_ok: bool = True) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory, self.shard_size = directory, shard_size
         self.docbin = DocBin(store_user_data=True)
@@ -157,7 +164,7 @@ class DocBinShardWriter:
                 raise refuse(f"the partial shard {path} is missing or differs from the one checkpointed")
             self.docbin = DocBin(store_user_data=True).from_bytes(data)
         keep = (self.partial["name"],) if self.partial else ()
-        self.shards = ShardSet(directory, [self.SUFFIX], (state or {}).get("shards"), refuse, keep)
+        self.shards = ShardSet(directory, [self.SUFFIX], (state or {}).get("shards"), refuse, keep, extra_ok)
 
     def write(self, doc: Doc) -> None:
         self.docbin.add(doc)

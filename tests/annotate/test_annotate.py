@@ -1,6 +1,5 @@
 """`annotate`: order, rejects, n_process, resume, DocBin shards (Ray: test_faults.py)."""
 import json
-from pathlib import Path
 
 import pytest
 import spacy

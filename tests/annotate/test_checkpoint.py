@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from annotate_helpers import jsonl, read, trained_model
+from annotate_helpers import jsonl, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.options import AnnotateError
 from spacy_bilstm_crf.cli import app
@@ -141,6 +141,19 @@ def test_finished_job_rerun_changes_nothing(model, job):
     stats = annotate_local(model, src, full, progress=False)
     assert stats["complete"] and stats["docs"] == 0 and stats["total_docs"] == N
     assert full.read_bytes() == before
+
+
+def test_finished_output_changed_since_is_refused(model, job, tmp_path):
+    src, _, full = job
+    with full.open("ab") as f:
+        f.write(b'{"mine": "added after the run"}\n')
+    with pytest.raises(AnnotateError, match=r"E311.*more than the .* of the finished run"):
+        annotate_local(model, src, full, progress=False)
+    kwargs = dict(output_format="docbin", shard_size=10, progress=False)
+    annotate_local(model, src, tmp_path / "shards", **kwargs)
+    (tmp_path / "shards" / "part-00009.spacy").write_bytes(b"x")
+    with pytest.raises(AnnotateError, match=r"E311.*part-00009.spacy is not part of the finished run"):
+        annotate_local(model, src, tmp_path / "shards", **kwargs)
 
 
 def test_input_is_never_an_output(model, tmp_path):

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from annotate_helpers import read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.io import read_records
-from spacy_bilstm_crf.annotate.options import AnnotateError
 from spacy_bilstm_crf.cli import app
 
 
