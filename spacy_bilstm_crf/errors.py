@@ -88,6 +88,7 @@ class Errors(str, Enum):
         "or move annotate's fields with --field-prefix (e.g. --field-prefix _)."
     )
     E314 = "Cannot load the model at {path}: {error}"
+    E315 = "Cannot read the input {path}: it is not a file."
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

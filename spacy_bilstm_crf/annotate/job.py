@@ -53,7 +53,7 @@ def open_job(model: Path, input_path: Path, output_path: Path, options: Annotate
     rejects_path = rejects_path or output_path.parent / (output_path.name + ".rejects.jsonl")
     checkpoint = Checkpoint(output_path)
     if not input_path.is_file():
-        raise AnnotateError(Errors.E308.format(path=input_path, error="the input is not a readable file"))
+        raise AnnotateError(Errors.E315.format(path=input_path))
     try:
         check_distinct(
             {"input": input_path, "output": output_path, "rejects file": rejects_path,

@@ -189,6 +189,8 @@ def test_output_location_problems_are_messages(model, tmp_path):
         ([str(tmp_path / "file"), "--output-format", "docbin"], "E307"),
         ([str(tmp_path / "file" / "out.jsonl")], "E308"),
     ]
+    result = CliRunner().invoke(app, ["annotate", str(model), str(tmp_path / "missing.jsonl"), "o.jsonl"])
+    assert result.exit_code == 1 and "E315" in result.output and "missing.jsonl" in result.output
     for args, code in cases:
         result = CliRunner().invoke(app, ["annotate", str(model), str(src), *args])
         assert result.exit_code == 1 and code in result.output, result.output
