@@ -58,6 +58,61 @@ class Errors(str, Enum):
     # E060-E069: training memory (issue 18).
     E060 = "release_memory_every must be an integer >= 0 (0: never), got {value!r}."
 
+    # annotate (issue 21): E300-E339
+    E300 = (
+        "The {a} and the {b} are the same file ({path} and {other}): the run "
+        "would destroy what it reads. Choose another {b}."
+    )
+    E301 = (
+        "The {role} ({path}) lies inside the {dir_role} directory ({directory}), "
+        "which is written into. Move it, or choose another {dir_role}."
+    )
+    E302 = "--{option} must be an integer >= {minimum}, got {value}."
+    E303 = "--{option} must be one of {choices}, got '{value}'."
+    E304 = (
+        "--{option} applies only with --{other} {allowed}; it is refused with "
+        "--{other} {actual} rather than silently ignored."
+    )
+    E305 = (
+        "--engine ray writes JSONL shards only: --output-format {value} needs "
+        "--engine local."
+    )
+    E306 = (
+        "The output {path} is a directory, but --output-format jsonl writes one "
+        "file. Give a file path, or use --output-format docbin for a directory "
+        "of shards."
+    )
+    E307 = (
+        "The output {path} is a file, but --{what} writes a directory of shards "
+        "there. Give a directory path (new or existing)."
+    )
+    E308 = "Cannot write the output at {path}: {error}."
+    E309 = (
+        "{path} is not a valid annotate checkpoint ({reason}). Delete it, or "
+        "re-run with --overwrite to start afresh."
+    )
+    E310 = (
+        "{path} is the checkpoint of another job: {differences}. Re-run with "
+        "--overwrite to start afresh (the output is rewritten), or choose "
+        "another output."
+    )
+    E311 = (
+        "{path} does not agree with the output on disk: {problem}. The output "
+        "cannot be resumed safely; re-run with --overwrite to start afresh."
+    )
+    E312 = (
+        "{path} already exists but no checkpoint of an earlier run is beside it "
+        "({checkpoint}): refusing to overwrite it. Re-run with --overwrite to "
+        "replace it, or choose another output."
+    )
+    E313 = (
+        "Line {line} of {path}: the input field '{field}' would be overwritten "
+        "by annotate's output field of the same name. Rename the input field, "
+        "or move annotate's fields with --field-prefix (e.g. --field-prefix _)."
+    )
+    E314 = "Cannot load the model at {path}: {error}"
+    E315 = "Cannot read the input {path}: it is not a file."
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 

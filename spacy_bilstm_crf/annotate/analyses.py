@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..errors import Errors
+from .io import OutputFields
 
 FACTORY = "bilstm_crf_ner"
 SPANS_KEY = "ents_scored"
@@ -25,6 +26,13 @@ class Analyses:
     uncertainty: bool = False
     alternatives: bool = False
     uncertain_below: Optional[float] = None
+
+    def fields(self) -> Tuple[str, ...]:
+        """The logical names of the record fields these analyses add."""
+        names = ("nbest",) if self.n_best > 1 else ()
+        if self.uncertainty or self.uncertain_below is not None:
+            names += ("uncertainty",)
+        return names
 
     @property
     def wanted(self) -> bool:
@@ -77,13 +85,15 @@ def best_probability(doc: Doc, component) -> Optional[float]:
     return group.attrs["uncertainty"]["best_probability"]
 
 
-def add_analyses(out: Dict[str, Any], doc: Doc, component, analyses: Analyses) -> Dict[str, Any]:
+def add_analyses(out: Dict[str, Any], doc: Doc, component, analyses: Analyses,
+                 names: OutputFields = OutputFields()) -> Dict[str, Any]:
     """Add "nbest", "uncertainty" and each entity's "alternatives" to the
-    JSON record `out` (from `io.doc_to_json`), as asked."""
+    JSON record `out` (from `io.doc_to_json`), as asked, under the output
+    field names `names`."""
     group = doc.spans.get(component.spans_key) if component.spans_key else None
     if analyses.alternatives and group is not None:
         alternatives = {(s.start_char, s.end_char, s.label_): alt for s, alt in zip(group, group.attrs["alternatives"])}
-        for item in out["entities"]:
+        for item in out[names.name("entities")]:
             key = (item["start"], item["end"], item["label"])
             if key in alternatives:
                 item["alternatives"] = alternatives[key]
@@ -99,7 +109,7 @@ def add_analyses(out: Dict[str, Any], doc: Doc, component, analyses: Analyses) -
                 if g.attrs["probabilities"][i] is not None
             ]
             sequences.append({"start": first, "end": last, "analyses": options})
-        out["nbest"] = sequences
+        out[names.name("nbest")] = sequences
     if (analyses.uncertainty or analyses.uncertain_below is not None) and group is not None:
         unc = group.attrs["uncertainty"]
         sentences = []
@@ -107,6 +117,6 @@ def add_analyses(out: Dict[str, Any], doc: Doc, component, analyses: Analyses) -
             first, last = _chars(doc, seq["start"], seq["end"])
             sentences.append({"start": first, "end": last,
                               **{k: round(seq[k], 6) for k in ("best_probability", "margin", "entropy")}})
-        out["uncertainty"] = {**{k: round(unc[k], 6) for k in ("best_probability", "margin", "entropy")},
+        out[names.name("uncertainty")] = {**{k: round(unc[k], 6) for k in ("best_probability", "margin", "entropy")},
                               "sentences": sentences}
     return out

@@ -1,19 +1,23 @@
 """`annotate` on one machine: a streaming `nlp.pipe`, in input order, with
-constant memory whatever the input size, `n_process` workers, rejects and
+bounded memory whatever the input size, `n_process` workers, rejects and
 checkpoints for resuming."""
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
+from spacy.language import Language
+from spacy.tokens import Doc
 from tqdm import tqdm
 
+from ..errors import Errors
 from .analyses import Analyses, add_analyses, best_probability, load_pipeline
-from .io import (
-    FORMATS_OUT, Checkpoint, DocBinShardWriter, JsonlWriter, Record, Reject, detect_format,
-    doc_to_json, read_records,
-)
+from .io import Reject, read_records, render_json
+from .isolate import annotate_in_order
+from .job import Job, open_job
+from .options import AnnotateError, AnnotateOptions
+from .writers import DocBinShardWriter, HashedFile
 
 
-def _spans_key(nlp) -> Optional[str]:
+def spans_key(nlp) -> Optional[str]:
     for _, pipe in nlp.pipeline:
         key = getattr(pipe, "spans_key", None)
         if key is not None:
@@ -21,109 +25,117 @@ def _spans_key(nlp) -> Optional[str]:
     return None
 
 
+def load_model(model: Path, analyses: Analyses = Analyses()) -> Tuple[Language, Optional[Any]]:
+    """The pipeline, and its `bilstm_crf_ner` set up for `analyses` (None
+    when no analyses are asked for)."""
+    try:
+        return load_pipeline(model, analyses)
+    except Exception as err:  # noqa: BLE001 -- any failure to load is reported the same way
+        raise AnnotateError(Errors.E314.format(path=model, error=err)) from None
+
+
 def annotate_local(
     model: Path,
     input_path: Path,
     output_path: Path,
     *,
-    input_format: Optional[str] = None,
-    output_format: str = "jsonl",
-    n_process: int = 1,
-    batch_size: int = 256,
-    shard_size: int = 10000,
-    checkpoint_every: int = 2000,
-    max_docs: Optional[int] = None,
     progress: bool = True,
-    analyses: Optional[Analyses] = None,
+    max_docs: Optional[int] = None,
+    **options: Any,
 ) -> Dict[str, int]:
     """Annotate `input_path` into `output_path` (a JSONL file, or a directory of
     DocBin shards); rejected lines go to `<output>.rejects.jsonl`. Re-running
-    resumes from the last checkpoint. `max_docs` stops early (as an
-    interruption would), for tests and partial runs. `analyses`: n-best
-    analyses, uncertainty and label alternatives to write (JSONL), and the
-    uncertainty filter (docs above it are counted in stats["filtered"]).
+    resumes from the last checkpoint. `options` are `AnnotateOptions` fields.
+    `max_docs` stops after that many docs (as an interruption would), for
+    tests and partial runs. Raises `AnnotateError` if the job must not start.
     """
-    if output_format not in FORMATS_OUT:
-        raise ValueError(f"Unknown output format '{output_format}': expected one of {FORMATS_OUT}")
-    input_format = input_format or detect_format(input_path)
-    analyses = analyses or Analyses()
-    nlp, component = load_pipeline(model, analyses)
-    spans_key = _spans_key(nlp)
-    checkpoint = Checkpoint(output_path)
-    state = checkpoint.load()
-    rejects = JsonlWriter(output_path.parent / (output_path.name + ".rejects.jsonl"), state["rejects_bytes"])
-    if output_format == "jsonl":
-        writer = JsonlWriter(output_path, state["output_bytes"])
+    opts = AnnotateOptions(engine="local", **options).resolve(input_path)
+    job = open_job(model, input_path, output_path, opts)
+    nlp, component = load_model(job.model, opts.analyses())
+    return _run(job, nlp, component, progress=progress, max_docs=max_docs)
+
+
+def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
+         max_docs: Optional[int]) -> Dict[str, int]:
+    opts = job.options
+    analyses = opts.analyses()
+    extend = None
+    if component is not None:
+        def extend(out: Dict[str, Any], doc: Doc) -> Dict[str, Any]:
+            return add_analyses(out, doc, component, analyses, job.names)
+
+    def certain(doc: Doc) -> bool:
+        """Left out by --uncertain-below: the best analysis is probable enough."""
+        if analyses.uncertain_below is None or component is None:
+            return False
+        probability = best_probability(doc, component)
+        return probability is not None and probability >= analyses.uncertain_below
+
+    refuse = job.checkpoint.refuse
+    key = spans_key(nlp)
+    rejects = HashedFile(job.rejects_path, job.outputs("rejects"), "rejects file", refuse, job.resumable)
+    if opts.output_format == "jsonl":
+        writer: Any = HashedFile(job.output_path, job.outputs("output"), "output", refuse, job.resumable)
     else:
-        writer = DocBinShardWriter(output_path, shard_size, state["shards"], state.get("docs_in_shard", 0), nlp.vocab)
-    pending: List[Reject] = []
-    stats = {"docs": 0, "rejected": 0, "filtered": 0, "resumed_from_line": state["lines_done"]}
+        writer = DocBinShardWriter(job.output_path, opts.shard_size, job.outputs("output"), refuse, job.resumable)
+    totals = job.stats()
+    session = {"docs": 0, "rejected": 0, "nulled": 0, "filtered": 0}
+    position = job.start
 
-    def good_records() -> Iterator[Tuple[str, Record]]:
-        for item in read_records(input_path, input_format, skip=state["lines_done"]):
-            if isinstance(item, Reject):
-                pending.append(item)
+    def save(complete: bool) -> None:
+        outputs = {"rejects": rejects.state(), "output": writer.state()}
+        job.checkpoint.save(job.binding, position.state(), outputs, totals, complete)
+        if isinstance(writer, DocBinShardWriter):
+            writer.after_checkpoint()
+
+    def count(name: str, n: int = 1) -> None:
+        totals[name] += n
+        session[name] += n
+
+    items = read_records(job.input_path, opts.input_format, start=job.start,
+                         max_line_bytes=opts.max_line_bytes, non_finite=opts.non_finite)
+    outcomes = annotate_in_order(nlp, items, n_process=opts.n_process, batch_size=opts.batch_size)
+    bar = tqdm(outcomes, unit="line", disable=not progress, desc="annotate")
+    since, interrupted = 0, False
+    for item, doc in bar:
+        if doc is not None and certain(doc):
+            count("filtered")
+        elif doc is not None:
+            try:
+                if isinstance(writer, HashedFile):
+                    writer.write(render_json(doc, item, key, job.names, extend))
+                else:
+                    doc.user_data["line"] = item.line
+                    doc.user_data["fields"] = item.fields
+                    writer.write(doc)
+            except ValueError as err:
+                item = Reject(item.line, str(err), item.raw, item.end)
             else:
-                yield item.text, item
-
-    def flush_rejects(before_line: Optional[int]) -> None:
-        keep = []
-        for reject in pending:
-            if before_line is None or reject.line < before_line:
-                rejects.write([{"line": reject.line, "error": reject.error, "raw": reject.raw}])
-                stats["rejected"] += 1
-            else:
-                keep.append(reject)
-        pending[:] = keep
-
-    def save(lines_done: int) -> None:
-        state["lines_done"] = lines_done
-        state["rejects_bytes"] = rejects.flush()
-        if isinstance(writer, JsonlWriter):
-            state["output_bytes"] = writer.flush()
-        else:
-            state["shards"] = writer.flush()
-            state["docs_in_shard"] = writer.docs_in_shard
-        checkpoint.save(state)
-
-    docs = nlp.pipe(good_records(), as_tuples=True, n_process=n_process, batch_size=batch_size)
-    bar = tqdm(docs, unit="doc", disable=not progress, desc="annotate")
-    buffer: List = []
-    last_line = state["lines_done"]
-    interrupted = False
-    for doc, record in bar:
-        flush_rejects(before_line=record.line)
-        limit = analyses.uncertain_below
-        if limit is not None and best_probability(doc, component) >= limit:
-            stats["filtered"] += 1
-        elif isinstance(writer, JsonlWriter):
-            out = doc_to_json(doc, record, spans_key)
-            buffer.append(add_analyses(out, doc, component, analyses) if component is not None else out)
-        else:
-            doc.user_data["line"] = record.line
-            doc.user_data["fields"] = record.fields
-            buffer.append(doc)
-        last_line = record.line
-        stats["docs"] += 1
-        if len(buffer) >= checkpoint_every or (max_docs is not None and stats["docs"] >= max_docs):
-            writer.write(buffer)
-            buffer = []
-            save(last_line)
-            if max_docs is not None and stats["docs"] >= max_docs:
-                interrupted = True
-                break
-    if not interrupted:
-        if buffer:
-            writer.write(buffer)
-        flush_rejects(before_line=None)
-        save(_count_lines(input_path))
+                count("docs")
+                count("nulled", item.nulled)
+        if isinstance(item, Reject):
+            rejects.write(item.to_bytes())
+            count("rejected")
+        position = item.end
+        since += 1
+        if max_docs is not None and session["docs"] >= max_docs:
+            interrupted = True
+            break
+        if since >= opts.checkpoint_every:
+            save(complete=False)
+            since = 0
     bar.close()
-    writer.close()
+    outcomes.close()
+    if interrupted:
+        save(complete=False)
+    else:
+        if isinstance(writer, DocBinShardWriter):
+            writer.finish()
+        save(complete=True)
+    writer_close = getattr(writer, "close", None)
+    if writer_close:
+        writer_close()
     rejects.close()
-    stats["complete"] = int(not interrupted)
-    return stats
-
-
-def _count_lines(path: Path) -> int:
-    with Path(path).open("rb") as f:
-        return sum(1 for _ in f)
+    return {**session, "total_docs": totals["docs"], "total_rejected": totals["rejected"],
+            "total_nulled": totals["nulled"], "total_filtered": totals["filtered"], "resumed_from_line": job.start.lines,
+            "complete": int(not interrupted)}

@@ -1,13 +1,12 @@
-"""`annotate`: order, rejects, n_process, resume, DocBin shards, Ray."""
+"""`annotate`: order, rejects, n_process, resume, DocBin shards (Ray: test_faults.py)."""
 import json
-from pathlib import Path
 
 import pytest
 import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from annotate_helpers import assert_same_records, read, text_of, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.cli import app
 
@@ -16,10 +15,7 @@ N_DOCS = 300
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    nlp, _ = train_nlp(ARCHS[2], n_iter=40)
-    path = tmp_path_factory.mktemp("model")
-    nlp.to_disk(path)
-    return path
+    return trained_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -28,37 +24,21 @@ def corpus(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus") / "input.jsonl"
     lines = []
     for i in range(N_DOCS):
-        text = TRAIN_DATA[i % len(TRAIN_DATA)][0] + f" Item {i}."
-        lines.append(json.dumps({"id": i, "text": text}, ensure_ascii=False))
+        lines.append(json.dumps({"id": i, "text": text_of(i)}, ensure_ascii=False))
     lines[17] = '{"id": 17, "text": '  # truncated JSON
     lines[42] = json.dumps({"id": 42, "body": "no text field"})
     path.write_text("\n".join(lines) + "\n", encoding="utf8")
     return path
 
 
-def _read(path: Path):
-    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines()]
-
-
-def _assert_same(rows_a, rows_b):
-    """Identical records, entities and order; scores equal up to float32
-    noise from different batch make-up."""
-    assert len(rows_a) == len(rows_b)
-    for a, b in zip(rows_a, rows_b):
-        scores_a = [e.pop("score") for e in a["entities"]]
-        scores_b = [e.pop("score") for e in b["entities"]]
-        assert a == b
-        assert scores_a == pytest.approx(scores_b, abs=1e-4)
-
-
 def test_local_output_in_order_with_rejects(model, corpus, tmp_path):
     out = tmp_path / "out.jsonl"
     stats = annotate_local(model, corpus, out, progress=False, checkpoint_every=50)
-    rows = _read(out)
+    rows = read(out)
     assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
     assert [r["line"] for r in rows] == [n for n in range(1, N_DOCS + 1) if n not in (18, 43)]
     assert all(r["id"] == r["line"] - 1 for r in rows)
-    rejects = _read(tmp_path / "out.jsonl.rejects.jsonl")
+    rejects = read(tmp_path / "out.jsonl.rejects.jsonl")
     assert [r["line"] for r in rejects] == [18, 43]
     assert "JSON" in rejects[0]["error"] and "'text'" in rejects[1]["error"]
     nlp = spacy.load(model)
@@ -73,7 +53,7 @@ def test_local_output_in_order_with_rejects(model, corpus, tmp_path):
 def test_two_processes_give_identical_output(model, corpus, tmp_path):
     annotate_local(model, corpus, tmp_path / "one.jsonl", progress=False)
     annotate_local(model, corpus, tmp_path / "two.jsonl", n_process=2, batch_size=16, progress=False)
-    _assert_same(_read(tmp_path / "one.jsonl"), _read(tmp_path / "two.jsonl"))
+    assert_same_records(read(tmp_path / "one.jsonl"), read(tmp_path / "two.jsonl"))
 
 
 def test_interrupted_and_resumed_equals_uninterrupted(model, corpus, tmp_path):
@@ -112,34 +92,16 @@ def test_docbin_shards_resume(model, corpus, tmp_path):
 
 def test_cli(model, corpus, tmp_path):
     result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "cli.jsonl")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # finished, with rejected lines
     assert "2 lines rejected" in result.output
-    assert len(_read(tmp_path / "cli.jsonl")) == N_DOCS - 2
-
-
-def test_ray_matches_local(model, corpus, tmp_path):
-    ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt; install it to run this")
-    from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
-
-    annotate_local(model, corpus, tmp_path / "local.jsonl", progress=False)
-    try:
-        stats = annotate_ray(model, corpus, tmp_path / "ray", num_workers=2, batch_size=32, chunk_size=120)
-    finally:
-        ray.shutdown()
-    assert stats["docs"] == N_DOCS - 2 and stats["rejected"] == 2
-    shards = sorted((tmp_path / "ray").glob("part-*[0-9].jsonl"))
-    assert len(shards) == 3
-    rows = [row for shard in shards for row in _read(shard)]
-    _assert_same(rows, _read(tmp_path / "local.jsonl"))
+    assert len(read(tmp_path / "cli.jsonl")) == N_DOCS - 2
 
 
 def test_nbest_uncertainty_and_alternatives_in_records(model, corpus, tmp_path):
-    from spacy_bilstm_crf.annotate.analyses import Analyses
-
     out = tmp_path / "nbest.jsonl"
     stats = annotate_local(model, corpus, out, progress=False, n_process=2, batch_size=16,
-                           analyses=Analyses(n_best=3, uncertainty=True, alternatives=True))
-    rows = _read(out)
+                           n_best=3, uncertainty=True, alternatives=True)
+    rows = read(out)
     assert stats["docs"] == N_DOCS - 2 and len(rows) == N_DOCS - 2
     nlp = spacy.load(model, config={"components": {"bilstm_crf_ner": {"n_best": 3, "uncertainty": True}}})
     for row in rows[:10]:
@@ -162,20 +124,44 @@ def test_nbest_uncertainty_and_alternatives_in_records(model, corpus, tmp_path):
     # The filter keeps exactly the docs below the limit, in order.
     limit = sorted(r["uncertainty"]["best_probability"] for r in rows)[len(rows) // 3]
     kept = tmp_path / "uncertain.jsonl"
-    stats = annotate_local(model, corpus, kept, progress=False, analyses=Analyses(uncertain_below=limit))
+    stats = annotate_local(model, corpus, kept, progress=False, uncertain_below=limit)
     expected = [r["line"] for r in rows if r["uncertainty"]["best_probability"] < limit]
-    assert [r["line"] for r in _read(kept)] == expected
+    assert [r["line"] for r in read(kept)] == expected
     assert stats["filtered"] == len(rows) - len(expected) and expected
+
+
+def test_analyses_fields_take_the_prefix_and_are_bound_to_the_checkpoint(model, corpus, tmp_path):
+    out = tmp_path / "p.jsonl"
+    annotate_local(model, corpus, out, progress=False, n_best=2, uncertainty=True, field_prefix="ner_")
+    row = read(out)[0]
+    assert {"ner_line", "ner_entities", "ner_nbest", "ner_uncertainty"} <= set(row)
+    assert not {"nbest", "uncertainty"} & set(row)
+    # Another n_best changes the output: resuming into the same file is refused.
+    result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(out), "--n-best", "3",
+                                      "--field-prefix", "ner_", "--uncertainty"])
+    assert result.exit_code == 1, result.output
+
+
+def test_analyses_field_collision_refused_before_starting(model, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"text": "Anna lives in Paris"}\n{"text": "x", "nbest": 1}\n', encoding="utf8")
+    result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "o.jsonl"), "--n-best", "2"])
+    assert result.exit_code == 1 and "nbest" in result.output and not (tmp_path / "o.jsonl").exists()
+    # Without --n-best, a field named nbest is the user's own and passes through.
+    result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "o2.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert read(tmp_path / "o2.jsonl")[1]["nbest"] == 1
 
 
 def test_cli_analyses_options(model, corpus, tmp_path):
     result = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "a.jsonl"),
                                       "--n-best", "2", "--uncertainty", "--uncertain-below", "0.999999"])
-    assert result.exit_code == 0, result.output
-    rows = _read(tmp_path / "a.jsonl")
-    assert all(len(r["nbest"][0]["analyses"]) == 2 and r["uncertainty"]["best_probability"] < 0.999999 for r in rows)
-    bad = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "b.jsonl"), "--n-best", "0"])
-    assert bad.exit_code == 1 and "E040" in bad.output
-    ray = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "c"), "--engine", "ray",
-                                   "--uncertainty"])
-    assert ray.exit_code == 1 and "E045" in ray.output
+    assert result.exit_code == 3, result.output  # the corpus has two bad lines
+    rows = read(tmp_path / "a.jsonl")
+    assert rows and all(len(r["nbest"][0]["analyses"]) == 2 and r["uncertainty"]["best_probability"] < 0.999999
+                        for r in rows)
+    for args, code in ((["--n-best", "0"], "n-best"), (["--uncertain-below", "1.5"], "E043"),
+                       (["--engine", "ray", "--uncertainty"], "E045")):
+        bad = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "b"), *args])
+        assert bad.exit_code == 2 and code in bad.output, bad.output
+        assert not (tmp_path / "b").exists()
