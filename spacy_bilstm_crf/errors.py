@@ -35,6 +35,12 @@ class Errors(str, Enum):
 
     E009 = "temperature must be in (0, {max}], got {temperature}."
 
+    # E020-E039: character encoders, stacked embeddings, document context.
+    E020 = (
+        "spacy-bilstm-crf.StackedEmbed.v1 needs at least one part: give each "
+        "one its own section, e.g. [components.bilstm_crf_ner.model.tok2vec.*.hash]."
+    )
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 
