@@ -41,6 +41,10 @@ setup(
             "spacy-bilstm-crf.BiLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_tagger_v2",
             "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger_v2",
             "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v3 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v3",
+            "spacy-bilstm-crf.CharCNN.v1 = spacy_bilstm_crf.layers.chars:CharCNN",
+            "spacy-bilstm-crf.CharBiLSTM.v1 = spacy_bilstm_crf.layers.chars:CharBiLSTM",
+            "spacy-bilstm-crf.StackedEmbed.v1 = spacy_bilstm_crf.layers.stacked:StackedEmbed",
         ],
         "spacy_tokenizers": [
             "spacy-bilstm-crf.BiomedicalTokenizer.v1 = spacy_bilstm_crf.tokenizer:create_biomedical_tokenizer",

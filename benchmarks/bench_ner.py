@@ -56,9 +56,27 @@ MODELS: Dict[str, Dict[str, Any]] = {
         "config": "configs/bilstm_crf.cfg",
         "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1", **NO_SCORES},
     },
+    # Hash embeddings stacked with a character CNN; BiLSTM over the document
+    # (or, with --set ...context=sentence, over the sentence), CRF per sentence.
+    "bilstm_crf_chars": {"config": "configs/bilstm_crf_chars.cfg", "set": dict(NO_SCORES)},
+    "bilstm_crf_chars_sentence": {
+        "config": "configs/bilstm_crf_chars.cfg",
+        "set": {"components.bilstm_crf_ner.model.context": "sentence", **NO_SCORES},
+    },
+    "bilstm_crf_charlstm": {
+        "config": "configs/bilstm_crf_chars.cfg",
+        "set": {
+            "components.bilstm_crf_ner.model.tok2vec.*.chars": {
+                "@architectures": "spacy-bilstm-crf.CharBiLSTM.v1", "width": 50, "embed_width": 25,
+                "rows": 1000, "depth": 1, "dropout": 0.0, "seed": 29,
+            },
+            **NO_SCORES,
+        },
+    },
     # The configs' transformer is roberta-base from the hub; offline, add
     # --set components.transformer.model.name=/a/local/model/folder.
     "transformer_crf": {"config": "configs/transformer_crf.cfg", "set": dict(NO_SCORES)},
+    "transformer_bilstm_crf": {"config": "configs/transformer_bilstm_crf.cfg", "set": dict(NO_SCORES)},
 }
 
 # Budget clocks: `[training] before_update` callbacks of bench_ner_hooks.py.

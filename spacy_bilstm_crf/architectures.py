@@ -59,17 +59,21 @@ def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=
 
 
 def _assemble(name: str, head: str, tok2vec: Model, layers: List[Model], output: Model,
-              crf: Optional[Model] = None, *, sentence_level: bool) -> Model[List[Doc], List[Floats2d]]:
+              crf: Optional[Model] = None, *, sentence_level: bool,
+              context: str = "sentence") -> Model[List[Doc], List[Floats2d]]:
+    """With `context="document"` the encoder reads the whole doc while the
+    head (`sentence_level`) still scores and decodes each sentence."""
     parts = [layer for layer in layers if layer is not None] + [with_array(output)]
     if crf is not None:
         parts.append(crf)
-    if sentence_level:
+    if sentence_level and context == "sentence":
         model = with_sentences(tok2vec, chain(*parts) if len(parts) > 1 else parts[0])
     else:
         model = chain(tok2vec, *parts)
     model.name = name
     model.attrs["head"] = head
     model.attrs["sentence_level"] = sentence_level
+    model.attrs["context"] = context if sentence_level else "document"
     model.set_ref("tok2vec", tok2vec)
     model.set_ref("output", output)
     if crf is not None:
@@ -206,3 +210,30 @@ def build_bilstm_crf_tagger_v2(
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
     return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=sentence_level)
+
+
+CONTEXTS = ("sentence", "document")
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v3")
+def build_bilstm_crf_tagger_v3(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    word_dropout: float,
+    context: str = "sentence",
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v2 with a choice of context for the BiLSTM; the CRF always scores and
+    decodes each sentence. `context = "sentence"`: the BiLSTM reads one
+    sentence (v2's `sentence_level = true`). `context = "document"`: it reads
+    the whole doc, so a name seen earlier in the article informs its later
+    mentions. (The tok2vec always reads the whole doc.)"""
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
+    _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
+    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=True, context=context)

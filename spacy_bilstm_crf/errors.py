@@ -113,6 +113,13 @@ class Errors(str, Enum):
     E314 = "Cannot load the model at {path}: {error}"
     E315 = "Cannot read the input {path}: it is not a file."
 
+
+    # E020-E039: character encoders, stacked embeddings, document context.
+    E020 = (
+        "spacy-bilstm-crf.StackedEmbed.v1 needs at least one part: give each "
+        "one its own section, e.g. [components.bilstm_crf_ner.model.tok2vec.*.hash]."
+    )
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 

@@ -1,5 +1,9 @@
 """Every shipped config fills, validates and trains; bad values are rejected."""
+import subprocess
+import sys
 from pathlib import Path
+
+import numpy
 
 import pytest
 import spacy
@@ -16,12 +20,21 @@ SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patie
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    return write_toy_corpus(tmp_path_factory.mktemp("corpus"))
+    """The toy corpus and a tiny static vectors table made by `spacy init
+    vectors` (read by bilstm_crf_vectors.cfg, ignored by the others)."""
+    path = tmp_path_factory.mktemp("corpus")
+    words = sorted({word for text, _ in TRAIN_DATA for word in text.replace(".", " ").replace("?", " ").split()})
+    rng = numpy.random.default_rng(0)
+    lines = [f"{len(words)} 8"] + [f"{w} " + " ".join(f"{x:.3f}" for x in rng.normal(size=8)) for w in words]
+    (path / "vectors.txt").write_text("\n".join(lines) + "\n", encoding="utf8")
+    subprocess.run([sys.executable, "-m", "spacy", "init", "vectors", "en", str(path / "vectors.txt"),
+                    str(path / "vectors")], check=True, capture_output=True)
+    return dict(write_toy_corpus(path), **{"paths.vectors": str(path / "vectors")})
 
 
 def test_configs_are_shipped():
     names = {p.name for p in CONFIGS}
-    assert {"bilstm.cfg", "bilstm_lstm.cfg", "bilstm_crf.cfg"} <= names
+    assert {"bilstm.cfg", "bilstm_lstm.cfg", "bilstm_crf.cfg", "bilstm_crf_chars.cfg", "bilstm_crf_vectors.cfg"} <= names
 
 
 @pytest.mark.parametrize("config_path", CONFIGS, ids=lambda p: p.name)
@@ -41,6 +54,11 @@ def test_config_trains_and_loads(config_path, corpus, tmp_path):
     nlp = spacy.load(tmp_path / "model-last")
     assert nlp.pipe_names == ["sentencizer", "bilstm_crf_ner"]
     assert nlp.get_pipe("bilstm_crf_ner").labels == ("LOC", "PERSON")
+    if config_path.name == "bilstm_crf_vectors.cfg":
+        # The vectors table of `paths.vectors` is read and saved with the pipeline.
+        assert nlp.vocab.vectors.shape[1] == 8 and len(nlp.vocab.vectors) > 10
+        tok2vec = nlp.get_pipe("bilstm_crf_ner").model.get_ref("tok2vec")
+        assert any(node.name == "static_vectors" for node in tok2vec.walk())
 
 
 def test_wrong_type_raises_config_validation_error(corpus):
@@ -115,3 +133,24 @@ def test_bc5cdr_config_differs_only_in_tokenizer():
     assert bio["nlp"].pop("tokenizer") == {"@tokenizers": "spacy-bilstm-crf.BiomedicalTokenizer.v1"}
     base["nlp"].pop("tokenizer")
     assert bio == base
+
+
+def test_listener_stacked_with_characters_trains(corpus, tmp_path):
+    """StackedEmbed.v1 takes a listener as one of its parts: the shared tok2vec
+    finds it inside the stack and gets its gradient."""
+    base = Config().from_disk(CONFIGS[0].parent / "bilstm_crf_chars.cfg", interpolate=False)
+    listener = Config().from_str(LISTENER)
+    config = base.merge(Config({"components": {"tok2vec": listener["components"]["tok2vec"]}}))
+    parts = config["components"]["bilstm_crf_ner"]["model"]["tok2vec"]["*"]
+    parts["hash"] = dict(listener["components"]["bilstm_crf_ner"]["model"]["tok2vec"])
+    config["nlp"]["pipeline"] = ["sentencizer", "tok2vec", "bilstm_crf_ner"]
+    config_path = tmp_path / "stacked_listener.cfg"
+    config.to_disk(config_path)
+    overrides = dict(corpus, **SHORT)
+    overrides["components.bilstm_crf_ner.model.width"] = 16
+    train(config_path, tmp_path / "out", overrides=overrides)
+    nlp = spacy.load(tmp_path / "out" / "model-last")
+    assert nlp.pipe_names == ["sentencizer", "tok2vec", "bilstm_crf_ner"]
+    assert nlp.get_pipe("tok2vec").listening_components == ["bilstm_crf_ner"]
+    doc = nlp(TRAIN_DATA[0][0])
+    assert doc.has_annotation("ENT_IOB")

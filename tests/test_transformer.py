@@ -247,3 +247,35 @@ def test_package_does_not_import_spacy_transformers():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+STACKED_CONFIG = CONFIG_DIR / "transformer_bilstm_crf.cfg"
+
+
+def test_stacked_config_fills_debugs_trains_and_round_trips(tiny_bert, corpus, tmp_path):
+    """transformer_bilstm_crf.cfg: the transformer's listener stacked with hash
+    and character features under a BiLSTM-CRF (StackedEmbed.v1)."""
+    config = Config().from_disk(STACKED_CONFIG, interpolate=False)
+    parts = config["components"]["bilstm_crf_ner"]["model"]["tok2vec"]["*"]
+    assert [p["@architectures"] for p in parts.values()] == [
+        "spacy-transformers.TransformerListener.v1", "spacy.MultiHashEmbed.v2", "spacy-bilstm-crf.CharCNN.v1"]
+    filled_path = tmp_path / "filled.cfg"
+    fill_config(filled_path, STACKED_CONFIG, silent=True)
+    assert flatten(Config().from_disk(filled_path, interpolate=False)) == flatten(config)
+    debug_config(STACKED_CONFIG, overrides={**corpus, NAME: str(tiny_bert)})
+    overrides = {**corpus, NAME: str(tiny_bert), **WINDOW, "training.max_steps": 6,
+                 "training.eval_frequency": 3, "training.patience": 0,
+                 "training.optimizer.learn_rate.warmup_steps": 2,
+                 "training.optimizer.learn_rate.total_steps": 6}
+    train(STACKED_CONFIG, tmp_path / "out", overrides=overrides)
+    nlp = spacy.load(tmp_path / "out" / "model-last")
+    assert nlp.pipe_names == ["sentencizer", "transformer", "bilstm_crf_ner"]
+    assert nlp.get_pipe("transformer").listening_components == ["bilstm_crf_ner"]
+    assert len(nlp("").ents) == 0
+    texts = [text for text, _ in TRAIN_DATA] + ["東京 ☃ Zürich", "x" * 200]
+    before = [nlp.get_pipe("bilstm_crf_ner").model.predict([nlp(t)])[0] for t in texts]
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    after = [loaded.get_pipe("bilstm_crf_ner").model.predict([loaded(t)])[0] for t in texts]
+    for a, b in zip(before, after):
+        numpy.testing.assert_allclose(a, b, atol=1e-5)
