@@ -55,4 +55,5 @@ def test_defaults_resolve_per_engine(tmp_path):
     assert docbin.shard_size == 10000
     # Options that change the output are bound into the checkpoint; the others are not.
     assert set(local.output_binding()) == {"input_format", "output_format", "shard_size", "chunk_size",
-                                           "max_line_bytes", "field_prefix", "non_finite"}
+                                           "max_line_bytes", "field_prefix", "non_finite", "n_best",
+                                           "uncertainty", "alternatives", "uncertain_below"}
