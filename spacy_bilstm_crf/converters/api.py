@@ -13,6 +13,7 @@ from .outputs import check_outputs, check_split_name, write_docbins
 from .pubtator import pubtator_to_docs
 from .split import SplitSpec, parse_split, split_names as default_split_names
 from .tsv import tsv_to_docs
+from ..errors import Errors
 
 FORMATS = ("csv", "conll", "tsv", "pubtator")
 DEFAULT_ENCODINGS = {"csv": "cp1252", "conll": "utf-8", "tsv": "utf-8", "pubtator": "utf-8"}
@@ -40,11 +41,11 @@ def convert_file(
     location, before any output file exists.
     """
     if format not in FORMATS:
-        raise ValueError(f"Unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+        raise ValueError(Errors.E414.format(format=format, choices=", ".join(FORMATS)))
     if split is not None and format != "csv":
-        raise ValueError("--split is only supported for the csv format")
+        raise ValueError(Errors.E415.format())
     if tokenizer is not None and format != "pubtator":
-        raise ValueError("--tokenizer is only used by the pubtator format (the others keep the source's tokens)")
+        raise ValueError(Errors.E416.format())
     input_path, output_path = Path(input_path), Path(output_path)
     spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
     if spec is None:

@@ -13,6 +13,8 @@ from typing import Dict, Iterable, List, Optional, Set, Union
 
 from spacy.tokens import Doc, DocBin
 
+from ..errors import Errors
+
 PathLike = Union[str, Path]
 
 
@@ -167,7 +169,7 @@ def parse_label_map(spec: Optional[str]) -> Dict[str, str]:
         old, sep, new = item.partition("=")
         old, new = old.strip(), new.strip()
         if not sep or not old or not new:
-            raise ValueError(f"Bad label map item {item!r}: expected OLD=NEW, e.g. geo=GEO")
+            raise ValueError(Errors.E403.format(item=item))
         mapping[old] = new
     return mapping
 

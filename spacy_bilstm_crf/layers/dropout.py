@@ -12,6 +12,8 @@ from typing import Callable, List, Tuple
 from thinc.api import Model
 from thinc.types import Floats2d
 
+from ..errors import Errors
+
 
 def ListDropout(rate: float, *, spatial: bool) -> Model[List[Floats2d], List[Floats2d]]:
     """Element-wise dropout, or spatial dropout with `spatial=True`."""
@@ -25,7 +27,7 @@ def WordDropout(rate: float) -> Model[List[Floats2d], List[Floats2d]]:
 
 def _dropout(name: str, rate: float, unit: str) -> Model[List[Floats2d], List[Floats2d]]:
     if not 0.0 <= rate < 1.0:
-        raise ValueError(f"Dropout rate must be in [0, 1), got {rate}.")
+        raise ValueError(Errors.E402.format(rate=rate))
     return Model(name, _forward, attrs={"bilstm_dropout_rate": rate, "unit": unit})
 
 

@@ -23,6 +23,7 @@ from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from thinc.types import Floats2d
 
+from ..errors import Errors
 from ..packing import start_offsets
 
 # torch's intra-op thread pool does not survive a fork: a worker forked by
@@ -124,7 +125,7 @@ def PackedLSTM(
     """nO is the output width: twice the hidden size per direction when bidirectional."""
     n_dirs = 2 if bidirectional else 1
     if nO % n_dirs:
-        raise ValueError(f"A bidirectional LSTM needs an even width, got {nO}.")
+        raise ValueError(Errors.E401.format(nO=nO))
     module = PackedLSTMModule(nI, nO // n_dirs, depth, dropout, bidirectional)
     model = PyTorchWrapper_v3(
         module,

@@ -465,5 +465,5 @@ class BiLSTMCRFNER(TrainablePipe):
 
 def _check_label(label: object) -> None:
     if not isinstance(label, str):
-        raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+        raise ValueError(Errors.E400.format(label=label))
 
