@@ -7,8 +7,8 @@ from typing import Dict, List, Sequence
 
 from spacy.tokens import Doc, DocBin
 
-from .common import ConversionError
 from ..errors import Errors
+from .report import ConversionError, PathLike
 
 # TAG keeps the POS column, SENT_START the source's sentence boundaries.
 # DocBin also stores each Doc's span groups (PubTator: doc.spans["mentions"]).
@@ -67,3 +67,7 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def read_docbin(path: PathLike, vocab) -> List[Doc]:
+    return list(DocBin().from_disk(path).get_docs(vocab))

@@ -8,8 +8,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .common import Summary
 from .iob import SCHEMES, detect_scheme, to_iob2
+from .report import Summary
 from ..errors import Errors
 
 
