@@ -5,10 +5,11 @@ transitions, the softmax heads with log-probabilities and zero transitions, so
 their output is the most probable *valid* sequence (argmax repaired by the
 scheme's constraints) rather than a per-token argmax that may be invalid.
 """
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
 import torch
+from spacy.tokens import Doc
 from thinc.api import Model
 from thinc.types import Floats1d, Floats2d, Ints1d, Ints2d
 
@@ -72,6 +73,32 @@ class Decoded(NamedTuple):
     nbest: Optional[List] = None
     uncertainty: Optional[List] = None
     alternatives: Optional[List] = None
+
+
+def chunks_by_words(docs: List[Doc], max_words: int) -> Iterator[List[Doc]]:
+    """Consecutive runs of whole docs of at most `max_words` words each (a
+    longer doc alone; 0: one run). Always at least one run, maybe empty."""
+    if not max_words:
+        yield docs
+        return
+    chunk: List[Doc] = []
+    n_words = 0
+    for doc in docs:
+        if chunk and n_words + len(doc) > max_words:
+            yield chunk
+            chunk, n_words = [], 0
+        chunk.append(doc)
+        n_words += len(doc)
+    yield chunk
+
+
+def concat_decoded(parts: Sequence[Decoded]) -> Decoded:
+    """The `Decoded` of consecutive chunks of docs as one: every field is a
+    list per doc (or None in every part)."""
+    fields = []
+    for values in zip(*parts):
+        fields.append(None if values[0] is None else [item for value in values for item in value])
+    return Decoded(*fields)
 
 
 def decode(

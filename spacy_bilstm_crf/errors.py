@@ -57,6 +57,7 @@ class Errors(str, Enum):
 
     # E060-E069: training memory (issue 18).
     E060 = "release_memory_every must be an integer >= 0 (0: never), got {value!r}."
+    E061 = "max_predict_words must be an integer >= 0 (0: no limit), got {value!r}."
 
     # annotate (issue 21): E300-E339
     E300 = (

@@ -22,7 +22,7 @@ from thinc.api import Config, Model, set_dropout_rate
 from thinc.types import Floats2d, Ints1d
 
 from .. import memory
-from ..decoding import Constraints, Decoded, decode
+from ..decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ..errors import Errors
 from ..layers.sentences import join_rows, sentence_lengths, split_rows
 from .analyses import group_by_doc, label_alternatives, set_nbest_groups, uncertainty_attrs
@@ -78,6 +78,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "uncertainty": False,
         "alternatives": False,
         "release_memory_every": 50,
+        "max_predict_words": 5000,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -95,6 +96,7 @@ def make_bilstm_crf_ner(
     uncertainty: StrictBool,
     alternatives: StrictBool,
     release_memory_every: StrictInt,
+    max_predict_words: StrictInt,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
@@ -120,12 +122,19 @@ def make_bilstm_crf_ner(
         the OS every this many updates (glibc's malloc_trim; 0: never). It
         keeps training memory from growing with the steps (see
         spacy_bilstm_crf.memory); it changes nothing that is computed.
+    max_predict_words: predict in chunks of whole docs of at most this many
+        words (a longer doc is a chunk of its own; 0: no limit). nlp.pipe and
+        nlp.evaluate hand the component [nlp] batch_size docs at once (1,000
+        by default: all of CoNLL dev), and the model's activations for all of
+        them would be alive together; chunks bound that memory. The output is
+        the same: docs are predicted independently.
     """
     return BiLSTMCRFNER(
         nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
         threshold=threshold, temperature=temperature, n_best=n_best, nbest_key=nbest_key,
         uncertainty=uncertainty, alternatives=alternatives,
-        release_memory_every=release_memory_every, scorer=scorer,
+        release_memory_every=release_memory_every, max_predict_words=max_predict_words,
+        scorer=scorer,
     )
 
 
@@ -147,6 +156,7 @@ class BiLSTMCRFNER(TrainablePipe):
         uncertainty: bool = False,
         alternatives: bool = False,
         release_memory_every: int = 50,
+        max_predict_words: int = 5000,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
@@ -164,6 +174,8 @@ class BiLSTMCRFNER(TrainablePipe):
             raise ValueError(Errors.E042.format(nbest_key=nbest_key, spans_key=spans_key))
         if isinstance(release_memory_every, bool) or not isinstance(release_memory_every, int) or release_memory_every < 0:
             raise ValueError(Errors.E060.format(value=release_memory_every))
+        if isinstance(max_predict_words, bool) or not isinstance(max_predict_words, int) or max_predict_words < 0:
+            raise ValueError(Errors.E061.format(value=max_predict_words))
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -178,6 +190,7 @@ class BiLSTMCRFNER(TrainablePipe):
         self.uncertainty = uncertainty
         self.alternatives = alternatives
         self.release_memory_every = release_memory_every
+        self.max_predict_words = max_predict_words
         self._updates = 0
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
@@ -231,8 +244,15 @@ class BiLSTMCRFNER(TrainablePipe):
         """Best valid tag ids per doc, and the entities' probabilities if a
         `spans_key` is set (and the n best analyses, the uncertainty and the
         label alternatives if asked: per doc, one item per decoded
-        sequence). Does not modify the docs."""
+        sequence), in chunks of at most `max_predict_words` words. Does not
+        modify the docs."""
         docs = list(docs)
+        chunks = list(chunks_by_words(docs, self.max_predict_words))
+        if len(chunks) == 1:
+            return self._predict_chunk(chunks[0])
+        return concat_decoded([self._predict_chunk(chunk) for chunk in chunks])
+
+    def _predict_chunk(self, docs: List[Doc]) -> Decoded:
         with_scores = (self.tags, self.tag_scheme) if self.spans_key is not None else None
         more = {"n_best": self.n_best, "uncertainty": self.uncertainty, "alternatives": self.alternatives}
         extra = self.n_best > 1 or self.uncertainty or self.alternatives

@@ -1,0 +1,57 @@
+"""benchmarks/profile_memory.py on the embedded BC5CDR sample: every phase of
+our component's update is measured, spaCy's ner is measured as whole updates."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc files"),
+              pytest.mark.timeout(600)]
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "assets" / "bc5cdr_sample"
+
+
+@pytest.fixture(scope="module")
+def train_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("profile") / "train.spacy"
+    subprocess.run([sys.executable, "-m", "spacy_bilstm_crf", "convert", str(SAMPLE / "train.tsv"), str(path),
+                    "-f", "tsv"], cwd=REPO, check=True, capture_output=True)
+    return path
+
+
+def _profile(config: str, train_path: Path, output: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/profile_memory.py", config, str(train_path), "--steps", "5", "--warmup", "2",
+         "--batch-words", "300", "--output", str(output)],
+        cwd=REPO, capture_output=True, text=True, timeout=500,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(output.read_text())
+
+
+def test_profile_measures_each_phase_of_our_update(train_path, tmp_path):
+    result = _profile("configs/bilstm_crf.cfg", train_path, tmp_path / "ours.json")
+    assert result["ours"] is True
+    phases = result["phases"]
+    for name in ("forward (tok2vec + BiLSTM)", "backward (BiLSTM + tok2vec)", "gold alignment",
+                 "loss (gold alignment + CRF forward-backward)", "optimizer step + averages", "whole update"):
+        assert phases[name]["calls"] == 3, name  # steps - warmup
+    whole = phases["whole update"]
+    # The whole update holds every phase: its peaks are at least each of theirs.
+    for name, phase in phases.items():
+        assert whole["rss_peak_mib_max"] >= phase["rss_peak_mib_max"] - 1e-6, name
+        assert whole["traced_peak_mib_max"] >= phase["traced_peak_mib_max"] - 1e-6, name
+    assert whole["traced_peak_mib_max"] > 0 and whole["cpu_ms_median"] > 0
+    static = result["static"]
+    assert static["params_mib"] > 0 and static["adam_mom1_mib"] > 0 and static["averages_mib"] > 0
+    assert len(result["rss_curve"]) == 5
+
+
+def test_profile_of_spacy_ner_measures_whole_updates(train_path, tmp_path):
+    result = _profile("configs/spacy_ner.cfg", train_path, tmp_path / "spacy.json")
+    assert result["ours"] is False
+    assert list(result["phases"]) == ["whole update"]
+    assert result["phases"]["whole update"]["calls"] == 3
