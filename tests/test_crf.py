@@ -5,8 +5,8 @@ import pytest
 import torch
 from torchcrf import CRF
 
-from spacy_bilstm_crf.crf import apply_constraints, crf_nll, lengths_to_mask, viterbi_decode
-from spacy_bilstm_crf.tags import allowed_transitions, get_tags
+from spacy_bilstm_crf.ml.crf import apply_constraints, crf_nll, lengths_to_mask, viterbi_decode
+from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, get_tags
 
 
 def _reference(n_tags, seed):

@@ -4,9 +4,9 @@ import itertools
 import pytest
 import torch
 
-from spacy_bilstm_crf.crf import apply_constraints, forward_backward, lengths_to_mask, span_log_probs, viterbi_decode
-from spacy_bilstm_crf.packing import pack_layout
-from spacy_bilstm_crf.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
+from spacy_bilstm_crf.ml.crf import apply_constraints, forward_backward, lengths_to_mask, span_log_probs, viterbi_decode
+from spacy_bilstm_crf.ml.packing import pack_layout
+from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
 
 
 def _score(em, path, trans, start, end):

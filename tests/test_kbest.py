@@ -5,10 +5,10 @@ import numpy
 import pytest
 import torch
 
-from spacy_bilstm_crf.crf import apply_constraints, viterbi_packed
-from spacy_bilstm_crf.kbest import kbest_viterbi_packed, path_log_probs
-from spacy_bilstm_crf.packing import pack_layout
-from spacy_bilstm_crf.tags import allowed_transitions, get_tags
+from spacy_bilstm_crf.ml.crf import apply_constraints, viterbi_packed
+from spacy_bilstm_crf.ml.kbest import kbest_viterbi_packed, path_log_probs
+from spacy_bilstm_crf.ml.packing import pack_layout
+from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, get_tags
 
 
 def _enumerate(em, trans, start, end, valid=None):

@@ -8,7 +8,7 @@ import spacy
 
 from ner_helpers import TRAIN_DATA, make_examples, tiny_model_config, train_nlp
 from spacy_bilstm_crf import memory
-from spacy_bilstm_crf.decoding import chunks_by_words
+from spacy_bilstm_crf.pipeline._ner.decoding import chunks_by_words
 
 
 def _rss_kib() -> int:

@@ -2,7 +2,7 @@ import numpy
 import pytest
 import spacy
 
-from spacy_bilstm_crf.tags import (
+from spacy_bilstm_crf.pipeline._ner.tags import (
     allowed_transitions,
     biluo_to_scheme,
     get_tags,

@@ -5,7 +5,7 @@ import spacy
 from spacy.util import registry
 from thinc.api import Adam, Softmax, chain, fix_random_seed, with_array
 
-from spacy_bilstm_crf.layers.chars import doc_characters
+from spacy_bilstm_crf.ml.layers.chars import doc_characters
 
 ENCODERS = ["spacy-bilstm-crf.CharCNN.v1", "spacy-bilstm-crf.CharBiLSTM.v1"]
 

@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from spacy_bilstm_crf.layers.dropout import ListDropout, WordDropout
+from spacy_bilstm_crf.ml.layers.dropout import ListDropout, WordDropout
 
 
 def _ones(n_tokens=400, width=6):

@@ -2,7 +2,7 @@ import numpy
 import pytest
 from thinc.api import fix_random_seed
 
-from spacy_bilstm_crf.layers.packed_lstm import PackedLSTM
+from spacy_bilstm_crf.ml.layers.packed_lstm import PackedLSTM
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_packing_matches_torch_pad_and_pack():
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    from spacy_bilstm_crf.layers.packed_lstm import PackedLSTMModule
+    from spacy_bilstm_crf.ml.layers.packed_lstm import PackedLSTMModule
 
     torch.manual_seed(0)
     module = PackedLSTMModule(4, 3, depth=2, dropout=0.0, bidirectional=True)

@@ -11,7 +11,8 @@ from thinc.api import Adam
 
 from ner_helpers import ARCHS, TRAIN_DATA, make_examples, train_nlp
 
-from spacy_bilstm_crf.tags import biluo_to_scheme
+from spacy_bilstm_crf.pipeline._ner.gold import gold_tag_ids
+from spacy_bilstm_crf.pipeline._ner.tags import biluo_to_scheme
 
 TEXTS = [text for text, _ in TRAIN_DATA]
 
@@ -117,6 +118,11 @@ def test_sentence_level_model_tags_each_sentence_on_its_own(trained):
     assert loss > 0 and d_scores[0].shape == s_split.shape
 
 
+def gold_ids(ner, examples):
+    """The component's gold tag ids for `examples` (what get_loss uses)."""
+    return gold_tag_ids(examples, ner.tags, ner.tag_scheme, labels=ner.labels, name=ner.name)
+
+
 def test_missing_gold_tags_are_masked():
     nlp = spacy.blank("en")
     nlp.add_pipe("bilstm_crf_ner", config={"model": {"width": 16}})
@@ -125,7 +131,7 @@ def test_missing_gold_tags_are_masked():
     eg = Example(doc, ref)
     nlp.initialize(lambda: [eg])
     ner = nlp.get_pipe("bilstm_crf_ner")
-    gold = ner._gold_tag_ids([eg])[0]
+    gold = gold_ids(ner, [eg])[0]
     assert gold.tolist()[1:3] == [-1, -1]
     scores = ner.model.predict([doc])
     _, d_scores = ner.get_loss([eg], scores)
@@ -162,11 +168,11 @@ def test_gold_tags_from_offsets_equal_spacys_aligned_tags(scheme):
         pred = Doc(nlp.vocab, words=pred_words, spaces=[ref.text[ref.text.index(w) + len(w):][:1] == " " for w in pred_words])
         assert pred.text == ref.text
         eg = Example(pred, ref)
-        assert ner._gold_tag_ids([eg])[0].tolist() == spacy_ids(eg), pred_words
+        assert gold_ids(ner, [eg])[0].tolist() == spacy_ids(eg), pred_words
     # Different text (whitespace): spaCy's own alignment.
     other = Example(Doc(nlp.vocab, words=words, spaces=[True] * len(words)), ref)
     assert other.predicted.text != ref.text
-    assert ner._gold_tag_ids([other])[0].tolist() == spacy_ids(other)
+    assert gold_ids(ner, [other])[0].tolist() == spacy_ids(other)
 
 
 def test_sentence_boundary_inside_a_gold_entity_does_not_blow_up_the_crf_loss():

@@ -10,7 +10,7 @@ from thinc.api import Adam
 
 from ner_helpers import TRAIN_DATA, make_examples
 
-from spacy_bilstm_crf.layers.stacked import StackedEmbed
+from spacy_bilstm_crf.ml.layers.stacked import StackedEmbed
 
 TEXTS = [text for text, _ in TRAIN_DATA]
 HASH = {

@@ -23,7 +23,7 @@ from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from thinc.types import Floats2d
 
-from ..errors import Errors
+from ...errors import Errors
 from ..packing import start_offsets
 
 # torch's intra-op thread pool does not survive a fork: a worker forked by

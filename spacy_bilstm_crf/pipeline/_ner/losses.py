@@ -9,9 +9,9 @@ import torch
 from thinc.api import Model, torch2xp
 from thinc.types import Floats2d, Ints1d
 
-from .crf import crf_nll_packed
+from ...ml.crf import crf_nll_packed
 from .decoding import Constraints, flat_scores, transition_scores
-from .layers.crf import inc_crf_grads
+from ...ml.layers.crf_params import inc_crf_grads
 
 
 def softmax_loss(

@@ -35,7 +35,7 @@ from thinc.api import (
 )
 from thinc.types import Floats2d, Ragged
 
-from ..errors import Errors
+from ...errors import Errors
 from .packed_lstm import PackedLSTMModule, deserialize_state, serialize_state
 
 

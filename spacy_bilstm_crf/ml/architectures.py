@@ -17,8 +17,9 @@ from spacy.util import registry
 from thinc.api import Linear, Model, Softmax_v2, chain, glorot_uniform_init, with_array
 from thinc.types import Floats2d
 
-from .errors import Errors
-from .layers.crf import CRFTransitions
+from ..errors import Errors
+from .heads import Head, set_head
+from .layers.crf_params import CRFTransitions
 from .layers.dropout import ListDropout, WordDropout
 from .layers.packed_lstm import PackedLSTM
 from .layers.sentences import with_sentences
@@ -58,7 +59,7 @@ def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=
     )
 
 
-def _assemble(name: str, head: str, tok2vec: Model, layers: List[Model], output: Model,
+def _assemble(name: str, head: Head, tok2vec: Model, layers: List[Model], output: Model,
               crf: Optional[Model] = None, *, sentence_level: bool,
               context: str = "sentence") -> Model[List[Doc], List[Floats2d]]:
     """With `context="document"` the encoder reads the whole doc while the
@@ -71,7 +72,7 @@ def _assemble(name: str, head: str, tok2vec: Model, layers: List[Model], output:
     else:
         model = chain(tok2vec, *parts)
     model.name = name
-    model.attrs["head"] = head
+    set_head(model, head)
     model.attrs["sentence_level"] = sentence_level
     model.attrs["context"] = context if sentence_level else "document"
     model.set_ref("tok2vec", tok2vec)
@@ -95,7 +96,7 @@ def build_bilstm_tagger(
     """tok2vec -> BiLSTM -> per-token softmax over tags (probabilities out)."""
     arch = "spacy-bilstm-crf.BiLSTMTagger.v1"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], Softmax_v2(nO=nO),
+    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], Softmax_v2(nO=nO),
                      sentence_level=sentence_level)
 
 
@@ -126,7 +127,7 @@ def _bilstm_lstm_tagger(arch, tok2vec, width, depth, lstm_width, dropout, spatia
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
     layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
-    return _assemble("bilstm_lstm_tagger", "softmax", tok2vec, layers, output,
+    return _assemble("bilstm_lstm_tagger", Head.SOFTMAX, tok2vec, layers, output,
                      sentence_level=sentence_level)
 
 
@@ -148,7 +149,7 @@ def build_bilstm_crf_tagger(
     """
     arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=sentence_level)
 
 
@@ -169,7 +170,7 @@ def build_bilstm_tagger_v2(
     arch = "spacy-bilstm-crf.BiLSTMTagger.v2"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     output = Softmax_v2(nO=nO, init_W=glorot_uniform_init)
-    return _assemble("bilstm_tagger", "softmax", tok2vec, [encoder], output, sentence_level=sentence_level)
+    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], output, sentence_level=sentence_level)
 
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v2")
@@ -208,7 +209,7 @@ def build_bilstm_crf_tagger_v2(
     (without pretrained vectors, most errors on unseen text are unseen words)."""
     arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v2"
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
-    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=sentence_level)
 
 
@@ -235,5 +236,5 @@ def build_bilstm_crf_tagger_v3(
     arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
     _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
-    return _assemble("bilstm_crf_tagger", "crf", tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=True, context=context)

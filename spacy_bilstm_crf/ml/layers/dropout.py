@@ -12,7 +12,7 @@ from typing import Callable, List, Tuple
 from thinc.api import Model
 from thinc.types import Floats2d
 
-from ..errors import Errors
+from ...errors import Errors
 
 
 def ListDropout(rate: float, *, spatial: bool) -> Model[List[Floats2d], List[Floats2d]]:

@@ -2,7 +2,7 @@
 thinc saves them (with their size) in the pipeline.
 
 In the forward pass the layer is the identity on the emission scores; the
-likelihood and decoding read its parameters (see `spacy_bilstm_crf.crf`).
+likelihood and decoding read its parameters (see `spacy_bilstm_crf.ml.crf`).
 """
 from typing import Callable, List, Optional, Tuple
 

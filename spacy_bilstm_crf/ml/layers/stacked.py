@@ -13,7 +13,7 @@ from spacy.util import registry
 from thinc.api import Linear, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
-from ..errors import Errors
+from ...errors import Errors
 
 
 @registry.architectures("spacy-bilstm-crf.StackedEmbed.v1")

@@ -13,10 +13,11 @@ from spacy.tokens import Doc
 from thinc.api import Model
 from thinc.types import Floats1d, Floats2d, Ints1d, Ints2d
 
-from .crf import apply_constraints, forward_backward, span_log_probs, span_log_probs_given, viterbi_packed
-from .kbest import kbest_viterbi_packed, path_log_probs
-from .layers.crf import get_crf_params
-from .packing import pack_layout
+from ...ml.crf import apply_constraints, forward_backward, span_log_probs, span_log_probs_given, viterbi_packed
+from ...ml.heads import Head, head_of
+from ...ml.kbest import kbest_viterbi_packed, path_log_probs
+from ...ml.layers.crf_params import get_crf_params
+from ...ml.packing import pack_layout
 from .tags import continuation_ids, labels_of, relabel_ids, tag_ids_to_offsets
 
 Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -43,7 +44,7 @@ def transition_scores(
     model: Model, n_tags: int, constraints: Optional[Constraints], *, requires_grad: bool = False
 ) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """(leaf parameter tensors, constrained transition/start/end scores)."""
-    if model.attrs["head"] == "crf":
+    if head_of(model) is Head.CRF:
         leaves = tuple(_cpu_tensor(model.ops, p, requires_grad) for p in get_crf_params(model.get_ref("crf")))
     else:
         leaves = (torch.zeros((n_tags, n_tags)), torch.zeros((n_tags,)), torch.zeros((n_tags,)))
@@ -139,7 +140,7 @@ def decode(
         return Decoded(output, probs)
     with torch.inference_mode():
         flat, lengths = flat_scores(model.ops, [scores[i] for i in nonempty])
-        if model.attrs["head"] == "softmax":
+        if head_of(model) is Head.SOFTMAX:
             flat = torch.log(flat.clamp(min=1e-12))
         _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
         tags_t, _ = viterbi_packed(flat, pack_layout(lengths), trans, start, end)
@@ -190,7 +191,7 @@ def _decode_more(
     if nonempty:
         with torch.inference_mode():
             flat, lengths = flat_scores(model.ops, [scores[i] for i in nonempty])
-            if model.attrs["head"] == "softmax":
+            if head_of(model) is Head.SOFTMAX:
                 flat = torch.log(flat.clamp(min=1e-12))
             _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
             packing = pack_layout(lengths)

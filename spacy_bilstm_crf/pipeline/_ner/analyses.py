@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy
 from spacy.tokens import Doc, Span, SpanGroup
 
-from ..decoding import NBest
-from ..tags import tag_ids_to_offsets
+from .decoding import NBest
+from .tags import tag_ids_to_offsets
 
 # One item per decoded sequence, with its token offsets in the doc.
 Pieces = List[Tuple[int, int, Any]]

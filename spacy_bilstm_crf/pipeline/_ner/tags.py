@@ -10,7 +10,7 @@ import numpy
 from spacy.tokens import Doc, Span
 from spacy.training import iob_to_biluo
 
-from .errors import Errors
+from ...errors import Errors
 
 SCHEMES = ("BILUO", "BIO")
 _PREFIXES = {"BILUO": ("B", "I", "L", "U"), "BIO": ("B", "I")}
