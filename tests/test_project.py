@@ -17,7 +17,7 @@ from typing import Dict, List
 import pytest
 import spacy
 
-from ner_helpers import write_tiny_bert
+from helpers.ner import write_tiny_bert
 
 pytest.importorskip("spacy_transformers")
 pytest.importorskip("transformers")

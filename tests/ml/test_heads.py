@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from ner_helpers import tiny_model_config
+from helpers.ner import tiny_model_config
 from spacy_bilstm_crf.ml.heads import Head, head_of
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "compat_pipeline_v1"

@@ -6,7 +6,7 @@ from typing import Dict, List
 
 import pytest
 
-from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from helpers.ner import ARCHS, TRAIN_DATA, train_nlp
 
 _CACHE: Dict[str, Path] = {}
 
