@@ -9,7 +9,8 @@ optimizer step with its parameter averages) it measures, every step:
   Python alike, and what the phase left resident;
 * with tracemalloc, the peak of Python and numpy allocations above the phase's
   start (torch's CPU allocator is not traced: the difference is torch's);
-* its CPU time (with tracemalloc on: slower than without, use it for shares);
+* its CPU time: tracemalloc slows Python-heavy phases several-fold, so time
+  a run with --no-trace (resident memory and CPU time only);
 
 and over the run: the resident memory after each step, what one `malloc_trim`
 gives back at the end (free heap held by glibc), the traced allocations that
@@ -58,9 +59,10 @@ class PhaseMeter:
     phase would hide the outer one's, so each phase's absolute peak is
     handed up to the phase that holds it."""
 
-    def __init__(self) -> None:
+    def __init__(self, trace: bool = True) -> None:
         self.rows: Dict[str, List[Dict[str, float]]] = {}
         self.active = False
+        self.trace = trace
         self._stack: List[Dict[str, int]] = []
 
     @contextlib.contextmanager
@@ -68,30 +70,33 @@ class PhaseMeter:
         if not self.active:
             yield
             return
-        frame = {"rss0": _status_kib("VmRSS"), "traced0": tracemalloc.get_traced_memory()[0],
+        frame = {"rss0": _status_kib("VmRSS"), "traced0": tracemalloc.get_traced_memory()[0] if self.trace else 0,
                  "rss_peak": 0, "traced_peak": 0, "cpu0": time.process_time()}
         self._stack.append(frame)
         _reset_peak()
-        tracemalloc.reset_peak()
+        if self.trace:
+            tracemalloc.reset_peak()
         try:
             yield
         finally:
             self._stack.pop()
             cpu_ms = (time.process_time() - frame["cpu0"]) * 1000.0
-            traced1, traced_peak = tracemalloc.get_traced_memory()
+            traced1, traced_peak = tracemalloc.get_traced_memory() if self.trace else (0, 0)
             rss_peak = max(_status_kib("VmHWM"), frame["rss_peak"])
             traced_peak = max(traced_peak, frame["traced_peak"])
             if self._stack:
                 parent = self._stack[-1]
                 parent["rss_peak"] = max(parent["rss_peak"], rss_peak)
                 parent["traced_peak"] = max(parent["traced_peak"], traced_peak)
-            self.rows.setdefault(name, []).append({
+            row = {
                 "rss_peak_mib": (rss_peak - frame["rss0"]) / 1024.0,
                 "rss_kept_mib": (_status_kib("VmRSS") - frame["rss0"]) / 1024.0,
-                "traced_peak_mib": (traced_peak - frame["traced0"]) / MIB,
-                "traced_kept_mib": (traced1 - frame["traced0"]) / MIB,
                 "cpu_ms": cpu_ms,
-            })
+            }
+            if self.trace:
+                row["traced_peak_mib"] = (traced_peak - frame["traced0"]) / MIB
+                row["traced_kept_mib"] = (traced1 - frame["traced0"]) / MIB
+            self.rows.setdefault(name, []).append(row)
 
     def summary(self) -> Dict[str, Dict[str, float]]:
         out = {}
@@ -179,6 +184,7 @@ def main(
     top: int = typer.Option(12, help="Lines of traced growth to keep"),
     output: Optional[Path] = typer.Option(None, help="JSON output"),
     set_: List[str] = typer.Option([], "--set", help="Config override KEY=VALUE (JSON value), repeatable"),
+    trace: bool = typer.Option(True, help="Trace Python/numpy allocations (tracemalloc); --no-trace for CPU times"),
 ) -> None:
     import spacy
     import torch
@@ -209,7 +215,7 @@ def main(
     optimizer = T["optimizer"]
     # As `spacy train` batches: the corpus in memory, shuffled every epoch.
     batches = (batch for _, batch in create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]))
-    meter = PhaseMeter()
+    meter = PhaseMeter(trace)
     ours = _instrument(nlp, meter)
     rss_curve = []
     first_snapshot = None
@@ -218,20 +224,21 @@ def main(
     with typer.progressbar(range(steps), label=f"{config_path.name}: updates") as progress:
         for step in progress:
             if step == warmup:
-                tracemalloc.start(12)
+                if trace:
+                    tracemalloc.start(12)
                 meter.active = True
             batch = next(batches)
             losses: Dict[str, float] = {}
             with meter.phase("whole update"):
                 nlp.update(batch, sgd=optimizer, drop=T["dropout"], losses=losses,
                            annotates=T["annotating_components"])
-            if step == warmup:
+            if step == warmup and trace:
                 first_snapshot = tracemalloc.take_snapshot()
             rss_curve.append([step + 1, round(_status_kib("VmRSS") / 1024.0, 1)])
-    last_snapshot = tracemalloc.take_snapshot()
-    tracemalloc.stop()
     growth = []
     if first_snapshot is not None:
+        last_snapshot = tracemalloc.take_snapshot()
+        tracemalloc.stop()
         for stat in last_snapshot.compare_to(first_snapshot, "lineno")[:top]:
             frame = stat.traceback[0]
             growth.append({"where": f"{os.path.relpath(frame.filename)}:{frame.lineno}",
@@ -249,6 +256,7 @@ def main(
         "overrides": overrides,
         "wall_s": round(time.time() - t0, 1),
         "ours": ours,
+        "traced": trace,
         "rss_after_init_mib": round(rss_after_init, 1),
         "hwm_after_init_mib": round(hwm_after_init, 1),
         "rss_end_mib": round(rss_before_trim, 1),
