@@ -12,7 +12,11 @@ optimizer step with its parameter averages) it measures, every step:
 * its CPU time: tracemalloc slows Python-heavy phases several-fold, so time
   a run with --no-trace (resident memory and CPU time only);
 
-and over the run: the resident memory after each step, what one `malloc_trim`
+with --dev, the same for an evaluation every --eval-every updates (as
+`spacy train` evaluates, with the averaged weights); and over the run: the
+highest resident memory seen in a measured phase, the resident memory after
+each step and
+the highest seen so far (rss_curve: step, VmRSS, peak), what one `malloc_trim`
 gives back at the end (free heap held by glibc), the traced allocations that
 grew from the first measured step to the last (caches that grow with the
 number of distinct lengths would show there), and the bytes of the
@@ -64,6 +68,7 @@ class PhaseMeter:
         self.active = False
         self.trace = trace
         self._stack: List[Dict[str, int]] = []
+        self.max_rss_kib = 0  # the highest resident memory seen in any phase
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -84,6 +89,7 @@ class PhaseMeter:
             traced1, traced_peak = tracemalloc.get_traced_memory() if self.trace else (0, 0)
             rss_peak = max(_status_kib("VmHWM"), frame["rss_peak"])
             traced_peak = max(traced_peak, frame["traced_peak"])
+            self.max_rss_kib = max(self.max_rss_kib, rss_peak)
             if self._stack:
                 parent = self._stack[-1]
                 parent["rss_peak"] = max(parent["rss_peak"], rss_peak)
@@ -185,6 +191,8 @@ def main(
     output: Optional[Path] = typer.Option(None, help="JSON output"),
     set_: List[str] = typer.Option([], "--set", help="Config override KEY=VALUE (JSON value), repeatable"),
     trace: bool = typer.Option(True, help="Trace Python/numpy allocations (tracemalloc); --no-trace for CPU times"),
+    dev_path: Optional[Path] = typer.Option(None, "--dev", exists=True, help="Dev .spacy to evaluate on, as spacy train does"),
+    eval_every: int = typer.Option(100, help="With --dev: evaluate every this many updates (with the averages)"),
 ) -> None:
     import spacy
     import torch
@@ -197,7 +205,7 @@ def main(
     torch.set_num_threads(1)
     overrides: Dict[str, Any] = {
         "paths.train": str(train_path),
-        "paths.dev": str(train_path),
+        "paths.dev": str(dev_path or train_path),
         "training.batcher.size": batch_words,
     }
     for item in set_:
@@ -211,7 +219,7 @@ def main(
     nlp = init_nlp(config)
     config = nlp.config.interpolate()
     T = registry.resolve(config["training"], schema=spacy.schemas.ConfigSchemaTraining)
-    (train_corpus,) = resolve_dot_names(config, [T["train_corpus"]])
+    train_corpus, dev_corpus = resolve_dot_names(config, [T["train_corpus"], T["dev_corpus"]])
     optimizer = T["optimizer"]
     # As `spacy train` batches: the corpus in memory, shuffled every epoch.
     batches = (batch for _, batch in create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]))
@@ -234,7 +242,11 @@ def main(
                            annotates=T["annotating_components"])
             if step == warmup and trace:
                 first_snapshot = tracemalloc.take_snapshot()
-            rss_curve.append([step + 1, round(_status_kib("VmRSS") / 1024.0, 1)])
+            if dev_path is not None and (step + 1) % eval_every == 0:
+                with meter.phase("evaluate (dev, averaged weights)"), nlp.use_params(optimizer.averages):
+                    nlp.evaluate(dev_corpus(nlp))
+            step_peak = max(meter.max_rss_kib, _status_kib("VmHWM")) if meter.active else 0
+            rss_curve.append([step + 1, round(_status_kib("VmRSS") / 1024.0, 1), round(step_peak / 1024.0, 1)])
     growth = []
     if first_snapshot is not None:
         last_snapshot = tracemalloc.take_snapshot()
@@ -257,9 +269,11 @@ def main(
         "wall_s": round(time.time() - t0, 1),
         "ours": ours,
         "traced": trace,
+        "malloc_env": {key: value for key, value in os.environ.items() if key.startswith("MALLOC_")},
         "rss_after_init_mib": round(rss_after_init, 1),
         "hwm_after_init_mib": round(hwm_after_init, 1),
         "rss_end_mib": round(rss_before_trim, 1),
+        "peak_measured_mib": round(meter.max_rss_kib / 1024.0, 1),
         "rss_after_malloc_trim_mib": round(_status_kib("VmRSS") / 1024.0, 1) if trimmed else None,
         "phases": meter.summary(),
         "static": {**_param_bytes(nlp), **_optimizer_bytes(optimizer)},
