@@ -9,9 +9,14 @@ optimizer step with its parameter averages) it measures, every step:
   Python alike, and what the phase left resident;
 * with tracemalloc, the peak of Python and numpy allocations above the phase's
   start (torch's CPU allocator is not traced: the difference is torch's);
-* its CPU time (with tracemalloc on: slower than without, use it for shares);
+* its CPU time: tracemalloc slows Python-heavy phases several-fold, so time
+  a run with --no-trace (resident memory and CPU time only);
 
-and over the run: the resident memory after each step, what one `malloc_trim`
+with --dev, the same for an evaluation every --eval-every updates (as
+`spacy train` evaluates, with the averaged weights); and over the run: the
+highest resident memory seen in a measured phase, the resident memory after
+each step and
+the highest seen so far (rss_curve: step, VmRSS, peak), what one `malloc_trim`
 gives back at the end (free heap held by glibc), the traced allocations that
 grew from the first measured step to the last (caches that grow with the
 number of distinct lengths would show there), and the bytes of the
@@ -58,40 +63,46 @@ class PhaseMeter:
     phase would hide the outer one's, so each phase's absolute peak is
     handed up to the phase that holds it."""
 
-    def __init__(self) -> None:
+    def __init__(self, trace: bool = True) -> None:
         self.rows: Dict[str, List[Dict[str, float]]] = {}
         self.active = False
+        self.trace = trace
         self._stack: List[Dict[str, int]] = []
+        self.max_rss_kib = 0  # the highest resident memory seen in any phase
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
         if not self.active:
             yield
             return
-        frame = {"rss0": _status_kib("VmRSS"), "traced0": tracemalloc.get_traced_memory()[0],
+        frame = {"rss0": _status_kib("VmRSS"), "traced0": tracemalloc.get_traced_memory()[0] if self.trace else 0,
                  "rss_peak": 0, "traced_peak": 0, "cpu0": time.process_time()}
         self._stack.append(frame)
         _reset_peak()
-        tracemalloc.reset_peak()
+        if self.trace:
+            tracemalloc.reset_peak()
         try:
             yield
         finally:
             self._stack.pop()
             cpu_ms = (time.process_time() - frame["cpu0"]) * 1000.0
-            traced1, traced_peak = tracemalloc.get_traced_memory()
+            traced1, traced_peak = tracemalloc.get_traced_memory() if self.trace else (0, 0)
             rss_peak = max(_status_kib("VmHWM"), frame["rss_peak"])
             traced_peak = max(traced_peak, frame["traced_peak"])
+            self.max_rss_kib = max(self.max_rss_kib, rss_peak)
             if self._stack:
                 parent = self._stack[-1]
                 parent["rss_peak"] = max(parent["rss_peak"], rss_peak)
                 parent["traced_peak"] = max(parent["traced_peak"], traced_peak)
-            self.rows.setdefault(name, []).append({
+            row = {
                 "rss_peak_mib": (rss_peak - frame["rss0"]) / 1024.0,
                 "rss_kept_mib": (_status_kib("VmRSS") - frame["rss0"]) / 1024.0,
-                "traced_peak_mib": (traced_peak - frame["traced0"]) / MIB,
-                "traced_kept_mib": (traced1 - frame["traced0"]) / MIB,
                 "cpu_ms": cpu_ms,
-            })
+            }
+            if self.trace:
+                row["traced_peak_mib"] = (traced_peak - frame["traced0"]) / MIB
+                row["traced_kept_mib"] = (traced1 - frame["traced0"]) / MIB
+            self.rows.setdefault(name, []).append(row)
 
     def summary(self) -> Dict[str, Dict[str, float]]:
         out = {}
@@ -181,6 +192,9 @@ def main(
     top: int = typer.Option(12, help="Lines of traced growth to keep"),
     output: Optional[Path] = typer.Option(None, help="JSON output"),
     set_: List[str] = typer.Option([], "--set", help="Config override KEY=VALUE (JSON value), repeatable"),
+    trace: bool = typer.Option(True, help="Trace Python/numpy allocations (tracemalloc); --no-trace for CPU times"),
+    dev_path: Optional[Path] = typer.Option(None, "--dev", exists=True, help="Dev .spacy to evaluate on, as spacy train does"),
+    eval_every: int = typer.Option(100, help="With --dev: evaluate every this many updates (with the averages)"),
 ) -> None:
     import spacy
     import torch
@@ -193,7 +207,7 @@ def main(
     torch.set_num_threads(1)
     overrides: Dict[str, Any] = {
         "paths.train": str(train_path),
-        "paths.dev": str(train_path),
+        "paths.dev": str(dev_path or train_path),
         "training.batcher.size": batch_words,
     }
     for item in set_:
@@ -207,11 +221,11 @@ def main(
     nlp = init_nlp(config)
     config = nlp.config.interpolate()
     T = registry.resolve(config["training"], schema=spacy.schemas.ConfigSchemaTraining)
-    (train_corpus,) = resolve_dot_names(config, [T["train_corpus"]])
+    train_corpus, dev_corpus = resolve_dot_names(config, [T["train_corpus"], T["dev_corpus"]])
     optimizer = T["optimizer"]
     # As `spacy train` batches: the corpus in memory, shuffled every epoch.
     batches = (batch for _, batch in create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]))
-    meter = PhaseMeter()
+    meter = PhaseMeter(trace)
     ours = _instrument(nlp, meter)
     rss_curve = []
     first_snapshot = None
@@ -220,20 +234,25 @@ def main(
     with typer.progressbar(range(steps), label=f"{config_path.name}: updates") as progress:
         for step in progress:
             if step == warmup:
-                tracemalloc.start(12)
+                if trace:
+                    tracemalloc.start(12)
                 meter.active = True
             batch = next(batches)
             losses: Dict[str, float] = {}
             with meter.phase("whole update"):
                 nlp.update(batch, sgd=optimizer, drop=T["dropout"], losses=losses,
                            annotates=T["annotating_components"])
-            if step == warmup:
+            if step == warmup and trace:
                 first_snapshot = tracemalloc.take_snapshot()
-            rss_curve.append([step + 1, round(_status_kib("VmRSS") / 1024.0, 1)])
-    last_snapshot = tracemalloc.take_snapshot()
-    tracemalloc.stop()
+            if dev_path is not None and (step + 1) % eval_every == 0:
+                with meter.phase("evaluate (dev, averaged weights)"), nlp.use_params(optimizer.averages):
+                    nlp.evaluate(dev_corpus(nlp))
+            step_peak = max(meter.max_rss_kib, _status_kib("VmHWM")) if meter.active else 0
+            rss_curve.append([step + 1, round(_status_kib("VmRSS") / 1024.0, 1), round(step_peak / 1024.0, 1)])
     growth = []
     if first_snapshot is not None:
+        last_snapshot = tracemalloc.take_snapshot()
+        tracemalloc.stop()
         for stat in last_snapshot.compare_to(first_snapshot, "lineno")[:top]:
             frame = stat.traceback[0]
             growth.append({"where": f"{os.path.relpath(frame.filename)}:{frame.lineno}",
@@ -251,9 +270,12 @@ def main(
         "overrides": overrides,
         "wall_s": round(time.time() - t0, 1),
         "ours": ours,
+        "traced": trace,
+        "malloc_env": {key: value for key, value in os.environ.items() if key.startswith("MALLOC_")},
         "rss_after_init_mib": round(rss_after_init, 1),
         "hwm_after_init_mib": round(hwm_after_init, 1),
         "rss_end_mib": round(rss_before_trim, 1),
+        "peak_measured_mib": round(meter.max_rss_kib / 1024.0, 1),
         "rss_after_malloc_trim_mib": round(_status_kib("VmRSS") / 1024.0, 1) if trimmed else None,
         "phases": meter.summary(),
         "static": {**_param_bytes(nlp), **_optimizer_bytes(optimizer)},

@@ -22,10 +22,10 @@ def train_path(tmp_path_factory) -> Path:
     return path
 
 
-def _profile(config: str, train_path: Path, output: Path) -> dict:
+def _profile(config: str, train_path: Path, output: Path, *extra: str) -> dict:
     proc = subprocess.run(
         [sys.executable, "benchmarks/profile_memory.py", config, str(train_path), "--steps", "5", "--warmup", "2",
-         "--batch-words", "300", "--output", str(output)],
+         "--batch-words", "300", "--output", str(output), *extra],
         cwd=REPO, capture_output=True, text=True, timeout=500,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -50,8 +50,10 @@ def test_profile_measures_each_phase_of_our_update(train_path, tmp_path):
     assert len(result["rss_curve"]) == 5
 
 
-def test_profile_of_spacy_ner_measures_whole_updates(train_path, tmp_path):
-    result = _profile("configs/spacy_ner.cfg", train_path, tmp_path / "spacy.json")
-    assert result["ours"] is False
+def test_profile_of_spacy_ner_measures_whole_updates_untraced(train_path, tmp_path):
+    result = _profile("configs/spacy_ner.cfg", train_path, tmp_path / "spacy.json", "--no-trace")
+    assert result["ours"] is False and result["traced"] is False
     assert list(result["phases"]) == ["whole update"]
-    assert result["phases"]["whole update"]["calls"] == 3
+    whole = result["phases"]["whole update"]
+    assert whole["calls"] == 3 and whole["cpu_ms_median"] > 0
+    assert not any(key.startswith("traced") for key in whole) and result["traced_growth"] == []
