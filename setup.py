@@ -3,6 +3,12 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
+# Not needed by the package: pytorch-crf is the reference the tests check the CRF
+# algorithms against (and benchmarks/bench_crf.py's baseline); seqeval and matplotlib
+# serve the spaCy project's evaluate and compare scripts.
+TEST_REQUIRES = ["pytest>=7.0", "pytest-timeout>=2.1", "pytorch-crf>=0.7.2,<0.8.0"]
+PROJECT_REQUIRES = ["seqeval>=1.2.2", "matplotlib>=3.7,<4"]
+
 about: dict = {}
 exec((Path(__file__).parent / "spacy_bilstm_crf" / "about.py").read_text(), about)
 
@@ -18,9 +24,7 @@ setup(
         "spacy>=3.8.0,<3.9.0",
         "thinc>=8.3.0,<8.4.0",
         "torch>=2.1",
-        "pytorch-crf>=0.7.2,<0.8.0",
         "safetensors>=0.4.0",
-        "seqeval>=1.2.2",
         "typer>=0.9.0",
         "tqdm>=4.38.0",
         "srsly>=2.4.0,<3.0.0",
@@ -28,23 +32,25 @@ setup(
     extras_require={
         "transformers": ["spacy-transformers>=1.3.0,<1.5.0"],
         "ray": ["ray[data]>=2.30"],
-        "test": ["pytest>=7.0", "pytest-timeout>=2.1"],
+        "test": TEST_REQUIRES,
+        "project": PROJECT_REQUIRES,
+        "dev": TEST_REQUIRES + PROJECT_REQUIRES,
     },
     entry_points={
         "spacy_factories": [
             "bilstm_crf_ner = spacy_bilstm_crf.pipeline.ner:make_bilstm_crf_ner",
         ],
         "spacy_architectures": [
-            "spacy-bilstm-crf.BiLSTMTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_tagger",
-            "spacy-bilstm-crf.BiLSTMLSTMTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger",
-            "spacy-bilstm-crf.BiLSTMCRFTagger.v1 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger",
-            "spacy-bilstm-crf.BiLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_tagger_v2",
-            "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_lstm_tagger_v2",
-            "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v2",
-            "spacy-bilstm-crf.BiLSTMCRFTagger.v3 = spacy_bilstm_crf.architectures:build_bilstm_crf_tagger_v3",
-            "spacy-bilstm-crf.CharCNN.v1 = spacy_bilstm_crf.layers.chars:CharCNN",
-            "spacy-bilstm-crf.CharBiLSTM.v1 = spacy_bilstm_crf.layers.chars:CharBiLSTM",
-            "spacy-bilstm-crf.StackedEmbed.v1 = spacy_bilstm_crf.layers.stacked:StackedEmbed",
+            "spacy-bilstm-crf.BiLSTMTagger.v1 = spacy_bilstm_crf.ml.architectures:build_bilstm_tagger",
+            "spacy-bilstm-crf.BiLSTMLSTMTagger.v1 = spacy_bilstm_crf.ml.architectures:build_bilstm_lstm_tagger",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v1 = spacy_bilstm_crf.ml.architectures:build_bilstm_crf_tagger",
+            "spacy-bilstm-crf.BiLSTMTagger.v2 = spacy_bilstm_crf.ml.architectures:build_bilstm_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.ml.architectures:build_bilstm_lstm_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.ml.architectures:build_bilstm_crf_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v3 = spacy_bilstm_crf.ml.architectures:build_bilstm_crf_tagger_v3",
+            "spacy-bilstm-crf.CharCNN.v1 = spacy_bilstm_crf.ml.layers.chars:CharCNN",
+            "spacy-bilstm-crf.CharBiLSTM.v1 = spacy_bilstm_crf.ml.layers.chars:CharBiLSTM",
+            "spacy-bilstm-crf.StackedEmbed.v1 = spacy_bilstm_crf.ml.layers.stacked:StackedEmbed",
         ],
         "spacy_tokenizers": [
             "spacy-bilstm-crf.BiomedicalTokenizer.v1 = spacy_bilstm_crf.tokenizer:create_biomedical_tokenizer",

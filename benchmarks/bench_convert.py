@@ -5,10 +5,8 @@ same CoNLL file, measured in one run on one machine.
 Prints rows/s and tokens/s for each and, with --append, adds a markdown
 section to a results file.
 """
-import datetime
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -23,7 +21,8 @@ from wasabi import msg
 
 from spacy_bilstm_crf.converters import convert_file
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DATA, REPO, command, machine_line, today, train_dev_files  # noqa: E402
 
 
 def count_rows(path: Path) -> int:
@@ -45,14 +44,14 @@ def timed(label: str, fn, repeats: int):
 
 
 def main(
-    data: Path = typer.Option(REPO.parent / "shared" / "data", "--data", help="The shared corpora folder"),
+    data: Path = typer.Option(DATA, "--data", help="The shared corpora folder"),
     repeats: int = typer.Option(3, "--repeats", "-r", help="Runs per measurement (best is reported)"),
     append: Optional[Path] = typer.Option(None, "--append", help="Append a '## Converters' section here"),
     machine: str = typer.Option("", "--machine", help="Machine description for the results"),
-    date: str = typer.Option(datetime.date.today().isoformat(), "--date", help="Date for the results"),
+    date: str = typer.Option(today(), "--date", help="Date for the results"),
 ) -> None:
-    gmb = [data / "gmb" / "train.csv", data / "gmb" / "dev.csv"]
-    conll = data / "conll2003" / "train.txt"
+    gmb = [data / rel for rel in train_dev_files("gmb")]
+    conll = data / train_dev_files("conll2003")[0]
     rows_out: List[Tuple[str, int, int, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -90,11 +89,11 @@ def main(
     table = "\n".join(lines)
     print(table)
     if append is not None:
-        command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(__file__, REPO)] + sys.argv[1:])
+        run = command(os.path.relpath(__file__, REPO))
         section = (
             f"\n## Converters\n\n"
-            f"Date: {date}. Machine: {machine or platform.platform()}. Python {platform.python_version()}.\n"
-            f"Command (from the repository root): `{command}`\n\n"
+            f"Date: {date}. Machine: {machine or machine_line()}. Python {platform.python_version()}.\n"
+            f"Command (from the repository root): `{run}`\n\n"
             f"Best of {repeats} runs each, all measured in the same run. `rows` are non-empty lines "
             f"(csv: data rows without the header; conll: token and -DOCSTART- lines). The in-process "
             f"times include reading, building Docs and writing the `.spacy` file; the subprocess times "

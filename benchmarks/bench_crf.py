@@ -15,7 +15,7 @@ import typer
 from torchcrf import CRF
 from wasabi import msg
 
-from spacy_bilstm_crf.crf import crf_nll, lengths_to_mask, viterbi_decode
+from spacy_bilstm_crf.ml.crf import crf_nll, lengths_to_mask, viterbi_decode
 
 
 def _best_time(fn: Callable[[], object], repeats: int) -> float:

@@ -39,10 +39,10 @@ from spacy.tokens import Doc, DocBin
 from wasabi import msg
 
 from spacy_bilstm_crf import decoding
-from spacy_bilstm_crf.crf import viterbi_packed
-from spacy_bilstm_crf.decoding import flat_scores, transition_scores
-from spacy_bilstm_crf.kbest import kbest_viterbi_packed
-from spacy_bilstm_crf.packing import pack_layout
+from spacy_bilstm_crf.ml.crf import viterbi_packed
+from spacy_bilstm_crf.pipeline._ner.decoding import flat_scores, transition_scores
+from spacy_bilstm_crf.ml.kbest import kbest_viterbi_packed
+from spacy_bilstm_crf.ml.packing import pack_layout
 
 KS = (1, 2, 5, 10)
 NAME = "bilstm_crf_ner"

@@ -14,10 +14,8 @@ cleanly after a wall-clock budget, then scored on dev with model-best.
 Work files (converted corpora, runs, JSON results) go under --work-dir
 (default /tmp/bench_ner_runs). A finished run is skipped unless --force.
 """
-import datetime
 import json
 import os
-import platform
 import resource
 import shlex
 import signal
@@ -26,69 +24,33 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import typer
 from wasabi import msg
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+# As a script its folder is on sys.path; tests load this file by its path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ner_report  # noqa: E402
+from _common import (  # noqa: E402
+    COMMON_SET, CORPORA, CORPUS_ALIASES, DATA, MODELS, REPO, corpus_source, date, git_state, machine,
+    train_dev_files, versions,
+)
+from _common import evaluate as evaluate_model  # noqa: E402
+
 HOOKS = Path(__file__).resolve().parent / "bench_ner_hooks.py"
 DEFAULT_WORK = Path("/tmp/bench_ner_runs")
 
-CORPORA: Dict[str, Dict[str, Any]] = {
-    "conll": {"train": "conll2003/train.txt", "dev": "conll2003/dev.txt", "format": "conll"},
-    "gmb": {"train": "gmb/train.csv", "dev": "gmb/dev.csv", "format": "csv"},
-    "bc5cdr": {"train": "bc5cdr/train.tsv", "dev": "bc5cdr/devel.tsv", "format": "tsv"},
-}
+# Corpus names: the project's (scripts/catalog.py) and the older ones still accepted (conll).
+CORPUS_HELP = " | ".join(sorted(set(CORPORA) | set(CORPUS_ALIASES)))
 
-# Entity probabilities (CRF forward-backward into doc.spans["ents_scored"]) are
-# off for the benchmark: spaCy's ner computes none, and they cost about as much
-# as the rest of prediction (so also every dev evaluation during training).
-# `speed` measures them separately (`<run>+scores`).
-NO_SCORES = {"components.bilstm_crf_ner.spans_key": None}
-MODELS: Dict[str, Dict[str, Any]] = {
-    "spacy_ner": {"config": "configs/spacy_ner.cfg", "set": {}},
-    "bilstm": {"config": "configs/bilstm.cfg", "set": dict(NO_SCORES)},
-    "bilstm_lstm": {"config": "configs/bilstm_lstm.cfg", "set": dict(NO_SCORES)},
-    "bilstm_crf": {"config": "configs/bilstm_crf.cfg", "set": dict(NO_SCORES)},
-    "bilstm_crf_oversample": {
-        "config": "configs/bilstm_crf.cfg",
-        "set": {"corpora.train.@readers": "spacy-bilstm-crf.OversamplingCorpus.v1", **NO_SCORES},
-    },
-    # Hash embeddings stacked with a character CNN; BiLSTM over the document
-    # (or, with --set ...context=sentence, over the sentence), CRF per sentence.
-    "bilstm_crf_chars": {"config": "configs/bilstm_crf_chars.cfg", "set": dict(NO_SCORES)},
-    "bilstm_crf_chars_sentence": {
-        "config": "configs/bilstm_crf_chars.cfg",
-        "set": {"components.bilstm_crf_ner.model.context": "sentence", **NO_SCORES},
-    },
-    "bilstm_crf_charlstm": {
-        "config": "configs/bilstm_crf_chars.cfg",
-        "set": {
-            "components.bilstm_crf_ner.model.tok2vec.*.chars": {
-                "@architectures": "spacy-bilstm-crf.CharBiLSTM.v1", "width": 50, "embed_width": 25,
-                "rows": 1000, "depth": 1, "dropout": 0.0, "seed": 29,
-            },
-            **NO_SCORES,
-        },
-    },
-    # The configs' transformer is roberta-base from the hub; offline, add
-    # --set components.transformer.model.name=/a/local/model/folder.
-    "transformer_crf": {"config": "configs/transformer_crf.cfg", "set": dict(NO_SCORES)},
-    "transformer_bilstm_crf": {"config": "configs/transformer_bilstm_crf.cfg", "set": dict(NO_SCORES)},
-}
+
+def _known_corpus(name: str) -> bool:
+    return name in CORPORA or name in CORPUS_ALIASES
+
 
 # Budget clocks: `[training] before_update` callbacks of bench_ner_hooks.py.
 CLOCKS = {"wall": "bench_ner.stop_after.v1", "cpu": "bench_ner.stop_after_cpu.v1"}
-
-# The same training settings for every model (all shipped configs agree on the
-# batcher, optimizer, dropout and eval_frequency; these pin the rest).
-COMMON_SET: Dict[str, Any] = {
-    "training.max_steps": 20000,
-    "training.patience": 3000,
-    "training.eval_frequency": 200,
-}
 
 # torch's intra-op pool defaults to one thread per core; on a shared 2-core
 # machine its OpenMP threads spin against other processes and our LSTM ran
@@ -105,37 +67,6 @@ def _set_threads(threads: int) -> None:
 
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
-
-
-def _machine() -> Dict[str, Any]:
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {
-        "cpus": os.cpu_count(),
-        "mem_gib": round(mem_gib, 1),
-        "gpu": "none",
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
-
-
-def _versions() -> Dict[str, str]:
-    import spacy
-    import thinc
-    import torch
-
-    return {"spacy": spacy.__version__, "thinc": thinc.__version__, "torch": torch.__version__}
-
-
-def _git_state() -> Dict[str, Any]:
-    """The commit and the uncommitted package files: the runs use the working tree."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-    return {"commit": git("rev-parse", "HEAD"), "dirty": git("status", "--short", "spacy_bilstm_crf", "configs").splitlines()}
-
-
-def _date() -> str:
-    return subprocess.run(["date"], capture_output=True, text=True).stdout.strip()
 
 
 def _parse_value(text: str) -> Any:
@@ -157,18 +88,18 @@ def _set_dotted(cfg: Dict[str, Any], key: str, value: Any) -> None:
 
 def corpus_paths(work: Path, corpus: str) -> Dict[str, Path]:
     """Convert the corpus once with our converter CLI; cached as .spacy files."""
-    spec = CORPORA[corpus]
     out_dir = work / "data"
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for split in ("train", "dev"):
+    for split, rel in zip(("train", "dev"), train_dev_files(corpus)):
         out = out_dir / f"{corpus}_{split}.spacy"
         if not out.exists():
-            src = DATA / spec[split]
+            src = DATA / rel
             msg.info(f"Converting {src} -> {out}")
             # per-process name: two runs of a pair may convert the same corpus at once
             tmp = out.with_suffix(f".{os.getpid()}.tmp.spacy")
-            cmd = [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(src), str(tmp), "--format", spec["format"]]
+            fmt = corpus_source(corpus).format
+            cmd = [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(src), str(tmp), "--format", fmt]
             subprocess.run(cmd, check=True, cwd=REPO)
             tmp.rename(out)
         paths[split] = out
@@ -191,28 +122,9 @@ def _read_log(path: Path) -> List[Dict[str, Any]]:
     return rows
 
 
-def evaluate_model(model_dir: Path, dev_path: Path) -> Dict[str, Any]:
-    import spacy
-    from spacy.training import Corpus
-
-    nlp = spacy.load(model_dir)
-    examples = list(Corpus(str(dev_path))(nlp))
-    start = time.perf_counter()
-    scores = nlp.evaluate(examples)
-    seconds = time.perf_counter() - start
-    return {
-        "ents_p": scores["ents_p"],
-        "ents_r": scores["ents_r"],
-        "ents_f": scores["ents_f"],
-        "ents_per_type": scores["ents_per_type"],
-        "eval_seconds": seconds,
-        "dev_words": sum(len(eg.reference) for eg in examples),
-    }
-
-
 @app.command("train")
 def train_cmd(
-    corpus: str = typer.Option(..., "--corpus", help="conll | gmb | bc5cdr"),
+    corpus: str = typer.Option(..., "--corpus", help=CORPUS_HELP),
     model: str = typer.Option(..., "--model", help=" | ".join(MODELS)),
     max_minutes: float = typer.Option(20.0, "--max-minutes", help="Training budget in minutes (see --clock)"),
     clock: str = typer.Option("cpu", "--clock", help="cpu: the budget counts the training process's CPU time (fair on a shared machine); wall: wall-clock time from process start"),
@@ -227,7 +139,7 @@ def train_cmd(
     """Train one model on one corpus within a wall-clock budget and score model-best on dev."""
     from spacy import util
 
-    if corpus not in CORPORA and train_path is None:
+    if not _known_corpus(corpus) and train_path is None:
         msg.fail(f"Unknown corpus {corpus!r}", exits=1)
     if clock not in CLOCKS:
         msg.fail(f"Unknown clock {clock!r}; choose from {', '.join(CLOCKS)}", exits=1)
@@ -269,7 +181,7 @@ def train_cmd(
     msg.divider(f"{run_name}: training, budget {max_minutes:g} min ({clock} time)")
     msg.text(" ".join(shlex.quote(c) for c in cmd))
     load_before = os.getloadavg()
-    git_state = _git_state()
+    run_git = git_state()
     t0 = time.time()
     env = dict(os.environ, BENCH_NER_T0=repr(t0), PYTHONUNBUFFERED="1")
     if threads > 0:
@@ -318,10 +230,10 @@ def train_cmd(
         "overrides": overrides,
         "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "train_cmd": cmd,
-        "date": _date(),
-        "machine": _machine(),
-        "versions": _versions(),
-        "git": git_state,
+        "date": date(),
+        "machine": machine(),
+        "versions": versions(),
+        "git": run_git,
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "threads": threads,
@@ -367,7 +279,7 @@ def _time_pipe(nlp, texts: List[str], n_process: int, batch_size: int) -> Dict[s
 
 @app.command("speed")
 def speed_cmd(
-    corpus: str = typer.Option(..., "--corpus", help="conll | gmb | bc5cdr"),
+    corpus: str = typer.Option(..., "--corpus", help=CORPUS_HELP),
     models: List[str] = typer.Option([], "--model", help="Runs to compare (default: every finished run of the corpus); repeatable"),
     rounds: int = typer.Option(5, "--rounds", help="Rounds; each round times every model once per mode, alternately"),
     n_process: int = typer.Option(2, "--n-process", help="Processes for the multi-process mode"),
@@ -414,9 +326,9 @@ def speed_cmd(
     result = {
         "corpus": corpus,
         "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        "date": _date(),
-        "machine": _machine(),
-        "versions": _versions(),
+        "date": date(),
+        "machine": machine(),
+        "versions": versions(),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "threads": threads,
@@ -443,187 +355,7 @@ def speed_cmd(
     msg.good(f"-> {path}")
 
 
-def _time_to_best(r: Dict[str, Any]) -> str:
-    """Minutes to the best checkpoint, on the clock the run was budgeted with."""
-    if r.get("clock") == "cpu" and r.get("best_cpu_s") is not None:
-        return f"{r['best_cpu_s'] / 60:.1f} (CPU)"
-    return f"{r['best_wall_s'] / 60:.1f}"
-
-
-def _pct(x: Optional[float]) -> str:
-    return "–" if x is None else f"{x * 100:.2f}"
-
-
-def _variant(r: Dict[str, Any]) -> Tuple[str, int, str]:
-    """(model, seed, other overrides) of a run: runs that differ only by seed are one variant."""
-    extra = {k: v for k, v in r["overrides"].items() if k not in COMMON_SET and k not in MODELS[r["model"]]["set"]}
-    seed = int(extra.pop("system.seed", 0))
-    # a local transformer path is where the model lives, not a setting
-    extra.pop("components.transformer.model.name", None)
-    return r["model"], seed, json.dumps(extra, sort_keys=True) if extra else ""
-
-
-def head_to_head(group: List[Dict[str, Any]]) -> List[str]:
-    """Each variant against spaCy's `ner` trained with the same seed, and the mean over seeds.
-
-    Training is deterministic on one machine but not across CPUs (BLAS kernels round differently),
-    and one seed moves dev F1 by several tenths: a difference is only read over seeds.
-    """
-    variants: Dict[Tuple[str, str], Dict[int, Dict[str, Any]]] = {}
-    for r in group:
-        model, seed, extra = _variant(r)
-        variants.setdefault((model, extra), {})[seed] = r
-    base = variants.get(("spacy_ner", ""), {})
-    rows = []
-    for (model, extra), by_seed in sorted(variants.items()):
-        seeds = sorted(by_seed)
-        f1 = [by_seed[s]["dev"]["ents_f"] * 100 for s in seeds]
-        paired = [s for s in seeds if s in base]
-        diffs = [by_seed[s]["dev"]["ents_f"] * 100 - base[s]["dev"]["ents_f"] * 100 for s in paired]
-        name = model + (f" {extra}" if extra else "")
-        is_base = model == "spacy_ner" and not extra
-        diff_cells = (
-            f"{' / '.join(f'{d:+.2f}' for d in diffs)} | **{statistics.mean(diffs):+.2f}**"
-            if diffs and not is_base
-            else "– | –"
-        )
-        rows.append(
-            f"| {name} | {', '.join(map(str, seeds))} | {' / '.join(f'{x:.2f}' for x in f1)} | "
-            f"**{statistics.mean(f1):.2f}** | {diff_cells} |"
-        )
-    return [
-        "Dev F1 by variant and seed (`--set system.seed=N`), and the difference from spaCy's `ner` trained with the "
-        "same seed:",
-        "",
-        "| variant | seeds | dev F1 per seed | mean | minus spaCy `ner`, per seed | mean difference |",
-        "|---|---|---|---|---|---|",
-        *rows,
-        "",
-    ]
-
-
-def memory_table(group: List[Dict[str, Any]]) -> List[str]:
-    """The training process's resident memory along the run: does it grow with the steps?"""
-    curves = [(r, r.get("memory_curve") or []) for r in group]
-    curves = [(r, c) for r, c in curves if c]
-    if not curves:
-        return []
-    lines = [
-        "",
-        "Resident memory of the training process (VmRSS, MiB) at a share of its steps, and its peak (maxrss):",
-        "",
-        "| run | 10% | 25% | 50% | 75% | last | peak |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r, curve in curves:
-        cells = [f"{curve[min(len(curve) - 1, int(q * len(curve)))]['rss_mib']:,.0f}" for q in (0.1, 0.25, 0.5, 0.75)]
-        cells.append(f"{curve[-1]['rss_mib']:,.0f} (step {curve[-1]['step']:,})")
-        lines.append(f"| {r['run']} | " + " | ".join(cells) + f" | {r['peak_rss_mib']:,.0f} |")
-    return lines
-
-
-@app.command("report")
-def report_cmd(
-    results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
-    output: Path = typer.Option(REPO / "docs" / "benchmarks_ner.md", "--output"),
-    notes: str = typer.Option("", "--notes", help="Free text added under the title (conditions, other load)"),
-    extra_md: Optional[Path] = typer.Option(None, "--extra", help="A markdown file appended at the end (observations, other tables)"),
-) -> None:
-    """Write markdown tables from the JSON results."""
-    runs: Dict[str, Dict[str, Any]] = {}
-    speeds: Dict[str, Dict[str, Any]] = {}
-    for folder in results:
-        for p in sorted(folder.glob("ner_*.json")):
-            data = json.loads(p.read_text(encoding="utf8"))
-            if p.name.startswith("ner_speed_"):
-                speeds[data["corpus"]] = data
-            else:
-                runs[data["run"]] = data
-    if not runs:
-        msg.fail("No results found", exits=1)
-    lines = ["# NER benchmarks: BiLSTM(-CRF) vs spaCy's `ner`", ""]
-    if notes:
-        lines += [notes, ""]
-    any_run = next(iter(runs.values()))
-    m = any_run["machine"]
-    lines += [
-        f"Machine: {m['cpus']} CPU cores, {m['mem_gib']} GiB RAM, no GPU ({m['platform']}, Python {m['python']}); "
-        f"spaCy {any_run['versions']['spacy']}, thinc {any_run['versions']['thinc']}, torch {any_run['versions']['torch']} (CPU).",
-        "",
-    ]
-    for corpus in sorted({r["corpus"] for r in runs.values()}):
-        group = sorted((r for r in runs.values() if r["corpus"] == corpus), key=lambda r: r["date"])
-        lines += [f"## {corpus}: dev scores and training", ""]
-        lines += head_to_head(group)
-        lines += [
-            "| run | dev P | dev R | dev F1 | steps done | best step | time to best (min; CPU min where marked) | stopped by | train words/s | CPU cores used (cpu s / wall s) | peak RSS (MiB) | model-best size (MB) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for r in group:
-            d = r["dev"]
-            lines.append(
-                f"| {r['run']} | {_pct(d['ents_p'])} | {_pct(d['ents_r'])} | **{_pct(d['ents_f'])}** | {r['steps']:,} | {r['best_step']:,} | "
-                f"{_time_to_best(r)} | {r['stopped_by']} ({r['max_minutes']:g} min {r.get('clock', 'wall')} budget) | "
-                f"{r['train_words_per_s']:,.0f} | "
-                + (f"{r['cpu_s'] / r['wall_s']:.2f}" if "cpu_s" in r else "–")
-                + f" | {r['peak_rss_mib']:,.0f} | {r['model_best_bytes'] / 1e6:.1f} |"
-            )
-        lines += memory_table(group)
-        types = sorted({t for r in group for t in (r["dev"]["ents_per_type"] or {})})
-        lines += ["", "Per type, dev F1 (P / R):", ""]
-        lines += ["| run | " + " | ".join(types) + " |", "|---|" + "---|" * len(types)]
-        for r in group:
-            per = r["dev"]["ents_per_type"] or {}
-            cells = []
-            for t in types:
-                s = per.get(t)
-                cells.append("–" if s is None else f"{s['f'] * 100:.1f} ({s['p'] * 100:.1f} / {s['r'] * 100:.1f})")
-            lines.append(f"| {r['run']} | " + " | ".join(cells) + " |")
-        lines += ["", "Commands, dates and load:", ""]
-        for r in group:
-            extra = {k: v for k, v in r["overrides"].items() if k not in COMMON_SET}
-            lines.append(
-                f"- `{r['command']}` — finished {r['date']}; config `{r['config']}`"
-                + (f" with overrides `{json.dumps(extra)}`" if extra else "")
-                + f"; load average before/after {r['loadavg_before'][0]:.2f} / {r['loadavg_after'][0]:.2f}"
-            )
-        lines.append("")
-        s = speeds.get(corpus)
-        if s:
-            np_ = s["n_process"]
-            lines += [
-                f"### {corpus}: inference speed (dev texts, `nlp.pipe`, batch_size {s['batch_size']}, "
-                f"medians of {s['rounds']} rounds, models alternately in one process)",
-                "",
-                f"| run | words/s, 1 process | ratio vs spaCy ner | words/s, n_process={np_} | ratio vs spaCy ner |",
-                "|---|---|---|---|---|",
-            ]
-            for name, e in s["models"].items():
-                lines.append(
-                    f"| {name} | {e['wps_1p']:,.0f} | {e.get('ratio_vs_spacy_1p', float('nan')):.2f} | "
-                    f"{e[f'wps_{np_}p']:,.0f} | {e.get(f'ratio_vs_spacy_{np_}p', float('nan')):.2f} |"
-                )
-            lines += [
-                "",
-                f"- `{s['command']}` — finished {s['date']}; load average before/after "
-                f"{s['loadavg_before'][0]:.2f} / {s['loadavg_after'][0]:.2f}",
-                "",
-            ]
-    lines += [
-        "Training settings for every run: the shipped config's batcher (batch_by_words, compounding 100→1000), "
-        "Adam lr 0.001, L2 0.01, grad_clip 1.0, dropout 0.1, plus "
-        + ", ".join(f"`{k} = {v}`" for k, v in COMMON_SET.items())
-        + "; each run stops at its wall-clock budget (clean stop between two updates, model-best is the best dev "
-        "checkpoint). Time to best counts from the start of the `spacy train` process (initialization included). "
-        "Train words/s counts update time only (evaluation passes excluded). Peak RSS is the `spacy train` child's "
-        "maxrss.",
-        "",
-    ]
-    if extra_md is not None:
-        lines += [extra_md.read_text(encoding="utf8")]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text("\n".join(lines), encoding="utf8")
-    msg.good(f"Wrote {output}")
+app.command("report")(bench_ner_report.report_cmd)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,7 @@ Reports per-type F1, macro-F1 over the dev types and micro-F1 (spaCy's
 ents_f) of `model-last` (a fixed step budget: `model-best` would select on the
 dev set we report). Writes a markdown section and a JSON file.
 """
-import datetime
 import json
-import shlex
 import sys
 import tempfile
 import time
@@ -24,6 +22,9 @@ from spacy.util import load_config
 from wasabi import msg
 
 from spacy_bilstm_crf.readers.oversampling import OversamplingCorpus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command, evaluate, machine_line, today  # noqa: E402
 
 READER = "spacy-bilstm-crf.OversamplingCorpus.v1"
 
@@ -63,9 +64,8 @@ def build_config(
     return config
 
 
-def evaluate(model_path: Path, dev_path: Path, gold_types: List[str]) -> Dict[str, Any]:
-    nlp = spacy.load(model_path)
-    scores = nlp.evaluate(list(Corpus(dev_path)(nlp)))
+def type_scores(scores: Dict[str, Any], gold_types: List[str]) -> Dict[str, Any]:
+    """Per-type, macro and micro scores over the dev types, from `_common.evaluate`."""
     per_type = scores.get("ents_per_type") or {}
     f1 = {t: float(per_type.get(t, {}).get("f", 0.0)) for t in gold_types}
     return {
@@ -130,8 +130,8 @@ def main(
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="Keep trained pipelines here (default: a temp dir)"),
     md: Optional[Path] = typer.Option(None, "--md", help="Append the markdown section here"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the results as JSON here"),
-    machine: str = typer.Option("", "--machine", help="Machine description for the results"),
-    date: str = typer.Option(datetime.date.today().isoformat(), "--date", help="Date for the results"),
+    machine: str = typer.Option("", "--machine", help="Machine description for the results (default: this one)"),
+    date: str = typer.Option(today(), "--date", help="Date for the results"),
 ) -> None:
     """Train without and with oversampling; compare per-type, macro and micro F1 on dev."""
     extra: Dict[str, Any] = {}
@@ -157,7 +157,8 @@ def main(
         start = time.perf_counter()
         train(cfg_file, work / variant, overrides={})
         seconds = time.perf_counter() - start
-        runs[variant] = {**evaluate(work / variant / "model-last", dev_path, types), "train_seconds": seconds}
+        scores = type_scores(evaluate(work / variant / "model-last", dev_path), types)
+        runs[variant] = {**scores, "train_seconds": seconds}
         msg.good(
             f"{variant}: micro-F1 {runs[variant]['micro_f'] * 100:.2f}, "
             f"macro-F1 {runs[variant]['macro_f'] * 100:.2f} ({seconds:.0f} s)"
@@ -170,11 +171,11 @@ def main(
     result = {
         "name": name,
         "date": date,
-        "machine": machine,
+        "machine": machine or machine_line(),
         "model": model or ", ".join(config["nlp"]["pipeline"]),
         "steps": steps,
         "seed": seed,
-        "command": " ".join(["python", "benchmarks/bench_oversampling.py"] + [shlex.quote(a) for a in sys.argv[1:]]),
+        "command": command("benchmarks/bench_oversampling.py"),
         "reader": reader,
         "types": types,
         "dev_counts": dict(dev_counts),

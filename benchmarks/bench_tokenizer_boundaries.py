@@ -17,7 +17,8 @@ import spacy
 import typer
 
 from spacy_bilstm_crf.converters.pubtator import read_pubtator
-from spacy_bilstm_crf.converters.common import Summary, read_text
+from spacy_bilstm_crf.converters.inputs import read_text
+from spacy_bilstm_crf.converters.report import Summary
 
 TOKENIZERS = {
     "spacy_english": {"@tokenizers": "spacy.Tokenizer.v1"},

@@ -17,9 +17,7 @@ training batches per second of update time) and dev prediction words/s
 import datetime
 import json
 import os
-import platform
 import random
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -33,6 +31,10 @@ from spacy.training.initialize import init_nlp
 from spacy.util import load_config, registry, resolve_dot_names
 from thinc.api import fix_random_seed
 from wasabi import msg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command, machine_line  # noqa: E402
+from evaluate import spacy_evaluate  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 CONFIGS = {"crf": ROOT / "configs" / "transformer_crf.cfg", "softmax": ROOT / "configs" / "transformer.cfg"}
@@ -119,9 +121,8 @@ def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log
             history.append(row)
             msg.text(f"[{name}] {json.dumps(row)}")
             losses = {}
-    start = time.perf_counter()
-    scores = nlp.evaluate(dev_examples)
-    eval_s = time.perf_counter() - start
+    scores = spacy_evaluate(nlp, dev_examples)
+    eval_s = scores["eval_seconds"]
     per_type = {label: round(100 * s["f"], 2) for label, s in sorted((scores.get("ents_per_type") or {}).items())}
     return {
         "head": name + (" (Glorot output init)" if glorot else ""),
@@ -132,7 +133,7 @@ def run_one(name: str, config, *, steps: int, max_seconds: float, seed: int, log
         "train_seconds": round(train_s, 1),
         "train_words": words,
         "train_words_per_s": round(words / train_s, 1) if train_s else None,
-        "dev_words": sum(len(eg.reference) for eg in dev_examples),
+        "dev_words": scores["dev_words"],
         "eval_seconds": round(eval_s, 1),
         "dev_words_per_s": round(scores.get("speed") or 0.0, 1),
         "ents_p": round(100 * (scores["ents_p"] or 0.0), 2),
@@ -208,7 +209,7 @@ def main(
             out.write_text(json.dumps({"results": results}, indent=2))
     meta = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "machine": machine_line(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "spacy": spacy.__version__,
@@ -219,7 +220,7 @@ def main(
         "max_minutes": max_minutes,
         "seed": seed,
         "configs": {h: str(CONFIGS[h].relative_to(ROOT)) for h in heads},
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "command": command(sys.argv[0], sys.argv[1:]),
     }
     if out is not None:
         out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))

@@ -119,6 +119,7 @@ def _instrument(nlp: Any, meter: PhaseMeter) -> bool:
     """Wrap the phases of our component's update; False without it."""
     from thinc.api import Model
 
+    from spacy_bilstm_crf.pipeline import ner as ner_module
     from spacy_bilstm_crf.pipeline.ner import BiLSTMCRFNER
 
     ner = next((pipe for _, pipe in nlp.pipeline if isinstance(pipe, BiLSTMCRFNER)), None)
@@ -139,18 +140,19 @@ def _instrument(nlp: Any, meter: PhaseMeter) -> bool:
         return Y, timed_backprop
 
     Model.begin_update = timed_begin_update  # type: ignore[assignment]
-    for method, label in (
-        ("_gold_tag_ids", "gold alignment"),
-        ("get_loss", "loss (gold alignment + CRF forward-backward)"),
-        ("finish_update", "optimizer step + averages"),
+    # The gold aligner is a function of pipeline/_ner/gold.py that the component's module calls.
+    for owner, name, label in (
+        (ner_module, "gold_tag_ids", "gold alignment"),
+        (BiLSTMCRFNER, "get_loss", "loss (gold alignment + CRF forward-backward)"),
+        (BiLSTMCRFNER, "finish_update", "optimizer step + averages"),
     ):
-        original = getattr(BiLSTMCRFNER, method)
+        original = getattr(owner, name)
 
-        def wrapped(self: Any, *args: Any, _original: Callable = original, _label: str = label, **kwargs: Any) -> Any:
+        def wrapped(*args: Any, _original: Callable = original, _label: str = label, **kwargs: Any) -> Any:
             with meter.phase(_label):
-                return _original(self, *args, **kwargs)
+                return _original(*args, **kwargs)
 
-        setattr(BiLSTMCRFNER, method, wrapped)
+        setattr(owner, name, wrapped)
     return True
 
 

@@ -9,27 +9,12 @@ Corpora (the `corpus` var of project.yml) and the asset files they read:
                  1-38367 train, 38368-43163 dev, 43164-47959 test (held back, written, unused)
 """
 from pathlib import Path
-from typing import Dict, NamedTuple, Optional
 
 import typer
 from spacy_bilstm_crf.converters import convert_file
 
+from catalog import CORPORA
 from unpack import MEMBER, unpack
-
-
-class Source(NamedTuple):
-    format: str
-    train: str
-    dev: Optional[str] = None
-    split: Optional[str] = None
-
-
-CORPORA: Dict[str, Source] = {
-    "bc5cdr_sample": Source("tsv", "bc5cdr_sample/train.tsv", "bc5cdr_sample/dev.tsv"),
-    "bc5cdr": Source("tsv", "bc5cdr/train.tsv", "bc5cdr/devel.tsv"),
-    "conll2003": Source("conll", "conll2003/train.txt", "conll2003/dev.txt"),
-    "gmb": Source("csv", "gmb/ner_dataset.csv.zip", split="1-38367,38368-43163,43164-47959"),
-}
 
 
 def convert_corpus(corpus: str, assets_dir: Path, output_dir: Path) -> None:

@@ -22,7 +22,7 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import spacy
 import typer
@@ -32,15 +32,13 @@ from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
+from spacy_bilstm_crf.converters import iob2_tags
 
+# The confusion table's row and column for entities with no counterpart
+# (also read by compare.py).
 MISSED = "missed"
 SPURIOUS = "spurious"
 TOLERANCE = 1e-9
-
-
-def iob2_tags(doc: Doc) -> List[str]:
-    """IOB2 tags of a doc's entities (spaCy's ent_iob_ is already IOB2)."""
-    return [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_iob_ in ("B", "I") else "O" for t in doc]
 
 
 def confusion(golds: List[Doc], preds: List[Doc]) -> Dict[str, Dict[str, int]]:
@@ -93,6 +91,17 @@ def max_difference(a: Dict, b: Dict) -> float:
     return float(max(gaps))
 
 
+def spacy_evaluate(nlp: Language, examples: Iterable[Example]) -> Dict:
+    """`nlp.evaluate` on the examples, timed: its scores plus `eval_seconds`
+    and `dev_words` (gold tokens). The one spaCy evaluation of the project and
+    the benchmarks (benchmarks/_common.py)."""
+    examples = list(examples)
+    start = time.perf_counter()
+    scores = nlp.evaluate(examples)
+    seconds = time.perf_counter() - start
+    return {**scores, "eval_seconds": seconds, "dev_words": sum(len(eg.reference) for eg in examples)}
+
+
 def predict_on_gold_tokens(nlp: Language, golds: List[Doc]) -> Tuple[List[Doc], float]:
     """Run the pipeline on docs with the gold tokens; return them and the words/s."""
     docs = [Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g]) for g in golds]
@@ -111,7 +120,7 @@ def evaluate_model(model_dir: Path, dev_path: Path) -> Dict:
     seq = seqeval_scores(y_true, y_pred)
     spc = spacy_scores([Example(p, g) for p, g in zip(preds, golds)])
     gap = max_difference(seq, spc)
-    retokenized = nlp.evaluate([Example(nlp.make_doc(g.text), g) for g in golds])
+    retokenized = spacy_evaluate(nlp, [Example(nlp.make_doc(g.text), g) for g in golds])
     meta_path = model_dir.parent / "train_meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf8")) if meta_path.exists() else {}
     return {

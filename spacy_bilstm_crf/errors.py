@@ -121,8 +121,61 @@ class Errors(str, Enum):
         "one its own section, e.g. [components.bilstm_crf_ner.model.tok2vec.*.hash]."
     )
 
+    # E101-E199: the oversampling reader (spacy-bilstm-crf.OversamplingCorpus.v1).
+    E101 = "Corpus path can't be None: set `path` in [corpora.train] (e.g. `path = ${{paths.train}}`)."
+    E102 = "No {file_type} files found at '{path}': the oversampling reader needs DocBin training data."
+    E103 = "Unknown oversampling strategy '{strategy}'. Choose one of: {choices}."
+    E104 = "target_share must be in (0, 1] (a share of the most frequent type's count), got {value}."
+    E105 = (
+        "temperature must be >= 1 (1 keeps the counts, 2 is sqrt smoothing, larger "
+        "flattens more), got {value}."
+    )
+    E106 = "max_copies must be an integer >= 1 (extra copies one example may get), got {value}."
+    E107 = "unshuffled_head must be an integer >= 0, got {value}."
+    E108 = "`types` is an empty list: give at least one type, or null to oversample all types."
+    E109 = (
+        "Unknown entity type '{label}' named in `types`: it has no entities in '{path}' "
+        "and is no label of the pipeline. Types in the data: {found}."
+    )
+    E110 = (
+        "Impossible target for entity type '{label}': it is a pipeline label but has no "
+        "entities in '{path}', so there is no example to repeat. Drop it from `types`."
+    )
+    E111 = "The corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
+
+    # E400-E439: codes given by the layout refactor (issue 16) to raises that had none.
+    E400 = "Only strings can be added as labels, not {label!r}."
+    E401 = "A bidirectional LSTM needs an even width, got {nO}."
+    E402 = "Dropout rate must be in [0, 1), got {rate}."
+    E403 = "Bad label map item {item!r}: expected OLD=NEW, e.g. geo=GEO"
+    E404 = "Bad split name {name!r}: expected a plain file name (no '/', '..' or empty)"
+    E405 = "Bad split {spec!r}: give at least 2 parts, e.g. 0.8,0.1,0.1"
+    E406 = "Bad split range {item!r}: expected FIRST-LAST sentence ids"
+    E407 = "Bad split {spec!r}: ranges overlap"
+    E408 = "Bad split {spec!r}: expected ratios (0.8,0.1,0.1) or sentence id ranges (1-100,101-120)"
+    E409 = "Bad split {spec!r}: ratios must be positive and sum to 1"
+    E410 = "Give names for the {n} split parts"
+    E411 = "Expected {n} distinct split names, got {names}"
+    E412 = "n_sents must be at least 1, got {n_sents}"
+    E413 = "Unknown tag scheme {scheme!r}: choose one of {choices}"
+    E414 = "Unknown format {format!r}: choose one of {choices}"
+    E415 = "--split is only supported for the csv format"
+    E416 = "--tokenizer is only used by the pubtator format (the others keep the source's tokens)"
+
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)
 
     def __str__(self) -> str:
         return f"[{self.name}] {self.value}"
+
+
+class Warnings(str, Enum):
+    # W101-W199: the oversampling reader.
+    W101 = (
+        "training.max_epochs is -1, so spaCy streams the corpus and shuffles nothing, "
+        "but the oversampling reader has shuffle = false: every epoch will be the same "
+        "sample with all copies at the end. Set shuffle = true in [corpora.train]."
+    )
+
+    def format(self, **kwargs) -> str:  # type: ignore[override]
+        return f"[{self.name}] " + self.value.format(**kwargs)

@@ -1,7 +1,16 @@
-"""Shared fixtures (helpers live in ner_helpers.py: conftest names collide)."""
+"""Shared fixtures. Helpers are the `helpers` package beside this file
+(helpers.ner, helpers.annotate), importable from every test folder: this
+conftest puts tests/ on sys.path."""
+import sys
+from pathlib import Path
+
 import pytest
 
-from ner_helpers import ARCHS, train_nlp
+TESTS = str(Path(__file__).resolve().parent)
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+from helpers.ner import ARCHS, train_nlp  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=ARCHS)

@@ -12,7 +12,7 @@ from spacy.cli.init_config import fill_config
 from spacy.cli.train import train
 from thinc.api import Config, ConfigValidationError
 
-from ner_helpers import TRAIN_DATA, write_toy_corpus
+from helpers.ner import TRAIN_DATA, write_toy_corpus
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("bilstm*.cfg"))
 SHORT = {"training.max_steps": 12, "training.eval_frequency": 6, "training.patience": 0}

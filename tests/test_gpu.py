@@ -6,7 +6,7 @@ import spacy
 from thinc.api import NumpyOps, set_current_ops
 from thinc.util import has_cupy_gpu, has_torch_cuda_gpu
 
-from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from helpers.ner import ARCHS, TRAIN_DATA, train_nlp
 
 pytestmark = [
     pytest.mark.gpu,

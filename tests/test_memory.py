@@ -6,9 +6,9 @@ import numpy
 import pytest
 import spacy
 
-from ner_helpers import TRAIN_DATA, make_examples, tiny_model_config, train_nlp
+from helpers.ner import TRAIN_DATA, make_examples, tiny_model_config, train_nlp
 from spacy_bilstm_crf import memory
-from spacy_bilstm_crf.decoding import chunks_by_words
+from spacy_bilstm_crf.pipeline._ner.decoding import chunks_by_words
 
 
 def _rss_kib() -> int:

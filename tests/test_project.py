@@ -17,7 +17,7 @@ from typing import Dict, List
 import pytest
 import spacy
 
-from ner_helpers import write_tiny_bert
+from helpers.ner import write_tiny_bert
 
 pytest.importorskip("spacy_transformers")
 pytest.importorskip("transformers")
@@ -154,3 +154,22 @@ def test_screenshot_renders_the_page(project, ran_all, tmp_path):
         pytest.skip("Chromium is not installed (apt-get install -y chromium): no browser check of displacy.html")
     png = screenshot(project / "metrics" / CORPUS / "displacy.html", tmp_path / "page.png", binary)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_project_models_and_corpora_come_from_the_catalog():
+    """project.yml cannot import scripts/catalog.py: its model list and configs must agree with it."""
+    import srsly
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from catalog import CORPORA, PROJECT_MODELS, project_config
+    finally:
+        sys.path.pop(0)
+    project_yml = srsly.read_yaml(ROOT / "project.yml")
+    assert project_yml["vars"]["models"] == ",".join(PROJECT_MODELS)
+    assert tuple(MODELS) == PROJECT_MODELS
+    commands = {c["name"]: c for c in project_yml["commands"]}
+    for model in PROJECT_MODELS:
+        script = " ".join(commands[f"train-{model}"]["script"])
+        assert f" {project_config(model)} " in script, model
+    assert project_yml["vars"]["corpus"] in CORPORA and project_yml["vars"]["source_corpus"] in CORPORA

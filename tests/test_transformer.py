@@ -25,7 +25,7 @@ from thinc.api import Adam, Config
 # transformers, and these checks must not turn into skipped tests.
 import spacy_transformers  # noqa: F401
 
-from ner_helpers import TRAIN_DATA, write_toy_corpus, write_tiny_bert
+from helpers.ner import TRAIN_DATA, write_toy_corpus, write_tiny_bert
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CRF_CONFIG = CONFIG_DIR / "transformer_crf.cfg"

@@ -18,7 +18,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
 def annotate_cli(
     model: Path = typer.Argument(..., help="Trained pipeline directory"),
     input_path: Path = typer.Argument(..., help="Plain text (one doc per line) or JSONL with a 'text' field"),
-    output_path: Path = typer.Argument(..., help="JSONL file, or a directory of shards (docbin, ray)"),
+    output_path: Path = typer.Argument(..., help=(
+        "Where the annotations go. --engine local with --output-format jsonl: one JSONL file. "
+        "--output-format docbin, or --engine ray: a directory of shards part-NNNNN.spacy (docbin) or "
+        "part-NNNNN.jsonl (ray). Rejected lines: OUTPUT.rejects.jsonl beside it (local engine), or "
+        "part-NNNNN.rejects.jsonl beside each shard (ray)")),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="text or jsonl (default: by suffix)"),
     output_format: str = typer.Option("jsonl", "--output-format", help="jsonl, or docbin (local engine)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (pip install spacy-bilstm-crf[ray])"),
@@ -70,12 +74,10 @@ def run_annotate(model: Path, input_path: Path, output_path: Path, engine: str, 
             from ..annotate.ray_engine import annotate_ray
 
             stats = annotate_ray(model, input_path, output_path, **options)
-            rejects = f"the part-NNNNN.rejects.jsonl files in {output_path}"
         else:
             from ..annotate.local import annotate_local
 
             stats = annotate_local(model, input_path, output_path, **options)
-            rejects = f"{output_path}.rejects.jsonl"
     except OptionError as err:
         msg.fail("Bad option", str(err))
         return EXIT_USAGE
@@ -94,7 +96,18 @@ def run_annotate(model: Path, input_path: Path, output_path: Path, engine: str, 
     if stats["total_nulled"]:
         msg.warn(f"{stats['total_nulled']:,} non-finite numbers in input fields written as null")
     if stats["total_rejected"]:
-        msg.warn(f"{stats['total_rejected']:,} lines rejected: see {rejects}")
+        msg.warn(f"{stats['total_rejected']:,} lines rejected: see {rejects_location(engine, output_path)}")
         return EXIT_REJECTS
     msg.text("0 lines rejected")
     return EXIT_OK
+
+
+def rejects_location(engine: str, output_path: Path) -> str:
+    """The files that hold the rejected lines, as they are on disk: OUTPUT.rejects.jsonl
+    (local engine), or the non-empty part-NNNNN.rejects.jsonl shards of OUTPUT (ray)."""
+    if engine != "ray":
+        return str(output_path.parent / (output_path.name + ".rejects.jsonl"))
+    shards = sorted(p.name for p in output_path.glob("part-*.rejects.jsonl") if p.stat().st_size)
+    if len(shards) > 3:
+        shards = shards[:3] + [f"... ({len(shards)} files)"]
+    return f"{', '.join(shards)} in {output_path}"

@@ -5,17 +5,32 @@ from typing import Callable, Dict, List, Optional, Sequence
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from ..errors import Errors
 from ..tokenizer import BIOMEDICAL_TOKENIZER
-from .common import LineProgress, PathLike, Summary
-from .conll import conll_to_docs
+from .columns import conll_to_docs, tsv_to_docs
 from .csv_gmb import csv_to_docs
+from .inputs import LineProgress
 from .outputs import check_outputs, check_split_name, write_docbins
 from .pubtator import pubtator_to_docs
+from .report import PathLike, Summary
 from .split import SplitSpec, parse_split, split_names as default_split_names
-from .tsv import tsv_to_docs
 
 FORMATS = ("csv", "conll", "tsv", "pubtator")
 DEFAULT_ENCODINGS = {"csv": "cp1252", "conll": "utf-8", "tsv": "utf-8", "pubtator": "utf-8"}
+
+
+def parse_label_map(spec: Optional[str]) -> Dict[str, str]:
+    """'geo=GEO,per=PER' -> {'geo': 'GEO', 'per': 'PER'}."""
+    if not spec:
+        return {}
+    mapping: Dict[str, str] = {}
+    for item in spec.split(","):
+        old, sep, new = item.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise ValueError(Errors.E403.format(item=item))
+        mapping[old] = new
+    return mapping
 
 
 def convert_file(
@@ -40,11 +55,11 @@ def convert_file(
     location, before any output file exists.
     """
     if format not in FORMATS:
-        raise ValueError(f"Unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+        raise ValueError(Errors.E414.format(format=format, choices=", ".join(FORMATS)))
     if split is not None and format != "csv":
-        raise ValueError("--split is only supported for the csv format")
+        raise ValueError(Errors.E415.format())
     if tokenizer is not None and format != "pubtator":
-        raise ValueError("--tokenizer is only used by the pubtator format (the others keep the source's tokens)")
+        raise ValueError(Errors.E416.format())
     input_path, output_path = Path(input_path), Path(output_path)
     spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
     if spec is None:

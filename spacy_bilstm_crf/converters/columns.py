@@ -1,11 +1,83 @@
-"""Line-level reader for whitespace-column files (CoNLL-2003, two-column TSV):
-sentences are runs of token lines ended by blank lines."""
-from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+"""The one reader of column files, token per line, sentences ended by blank
+lines, for both column formats:
 
-from .common import BLANK_CHARS, ConversionError, add_oddity, token_problem
+* `conll`: CoNLL-2003 (`token POS chunk NER`, space separated). `-DOCSTART-`
+  lines in any spelling start a document (spaCy's own converter knows only
+  `-DOCSTART- -X- O O`). Files without them are grouped into documents of
+  n_sents sentences.
+* `tsv`: two-column `token<TAB>tag` files (e.g. BC5CDR-IOB). Named `tsv`
+  because spaCy's `iob` converter means `word|tag`. There are no document
+  markers, so documents are groups of n_sents sentences.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from .inputs import BLANK_CHARS, read_text, token_problem
 from .iob import is_valid_tag, tag_error
-from .tabular import RawDoc, RawSentence
+from .report import ConversionError, PathLike, Summary, add_oddity
+from .tabular import RawDoc, RawSentence, build_docs, group_sentences, resolve_scheme
+
+
+@dataclass(frozen=True)
+class ColumnFormat:
+    name: str
+    sep: str
+    sep_name: str
+    # The exact column count, or None: the first token line's (at least 2).
+    n_cols: Optional[int]
+    # Whether `-DOCSTART-` lines start documents.
+    docstart: bool
+
+
+CONLL = ColumnFormat("conll", sep=" ", sep_name="space", n_cols=None, docstart=True)
+TSV = ColumnFormat("tsv", sep="\t", sep_name="tab", n_cols=2, docstart=False)
+
+
+def column_file_to_docs(
+    path: PathLike,
+    column_format: ColumnFormat,
+    *,
+    vocab: Optional[Vocab] = None,
+    scheme: str = "auto",
+    n_sents: int = 10,
+    label_map: Optional[Dict[str, str]] = None,
+    encoding: str = "utf-8",
+    progress: Optional[Callable[[int], None]] = None,
+) -> Tuple[List[Doc], Summary]:
+    """Read a column file of `column_format` into Docs and the report."""
+    path = Path(path)
+    summary = Summary(input=str(path), format=column_format.name)
+    text = read_text(path, encoding, summary.oddities)
+    raw_docs, spellings = read_columns(
+        path, text, sep=column_format.sep, sep_name=column_format.sep_name, n_cols=column_format.n_cols,
+        docstart=column_format.docstart, oddities=summary.oddities, progress=progress,
+    )
+    if spellings:
+        for spelling, n in spellings.items():
+            summary.notes.append(f"{n:,} document markers {spelling!r}")
+    else:
+        raw_docs = group_sentences(raw_docs[0], n_sents)
+        summary.notes.append(
+            f"no -DOCSTART- lines: documents of {n_sents} sentences" if column_format.docstart
+            else f"documents of {n_sents} sentences (the format has no document markers)"
+        )
+    scheme = resolve_scheme(raw_docs, scheme, summary)
+    docs = build_docs(vocab or Vocab(), raw_docs, scheme, summary.oddities, label_map)
+    return docs, summary.count_docs(docs)
+
+
+def conll_to_docs(path: PathLike, **options: Any) -> Tuple[List[Doc], Summary]:
+    """CoNLL-2003 to Docs; options as in `column_file_to_docs`."""
+    return column_file_to_docs(path, CONLL, **options)
+
+
+def tsv_to_docs(path: PathLike, **options: Any) -> Tuple[List[Doc], Summary]:
+    """Two-column `token<TAB>tag` files to Docs; options as in `column_file_to_docs`."""
+    return column_file_to_docs(path, TSV, **options)
 
 DOCSTART = "-DOCSTART-"
 CRLF = "CRLF line endings"

@@ -13,8 +13,9 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .common import BLANK_CHARS, ConversionError, PathLike, Summary, add_oddity, read_text, token_problem
+from .inputs import BLANK_CHARS, read_text, token_problem
 from .iob import is_valid_tag, tag_error
+from .report import ConversionError, PathLike, Summary, add_oddity
 from .split import SplitSpec, split_items, split_names
 from .tabular import RawSentence, build_docs, group_sentences, resolve_scheme
 

@@ -121,19 +121,19 @@ def to_iob2(
     return out
 
 
+def iob2_tags(doc: Doc) -> List[str]:
+    """IOB2 tags of a doc's entities, one per token (spaCy's ent_iob_ is
+    already IOB2; missing annotation comes out as 'O')."""
+    return [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_iob_ in ("B", "I") else "O" for t in doc]
+
+
 def docs_to_iob2_tags(docs: Iterable[Doc]) -> List[List[str]]:
     """The reverse export: one IOB2 tag list per sentence (`is_sent_start`), as
     it would be written back to the source's tag column. Tokens with missing
     entity annotation come out as 'O' (our converters never write missing)."""
     sentences: List[List[str]] = []
     for doc in docs:
-        current: List[str] = []
-        for token in doc:
-            if token.is_sent_start and current:
-                sentences.append(current)
-                current = []
-            iob = token.ent_iob_
-            current.append(f"{iob}-{token.ent_type_}" if iob in ("B", "I") else "O")
-        if current:
-            sentences.append(current)
+        tags = iob2_tags(doc)
+        starts = [i for i, token in enumerate(doc) if i == 0 or token.is_sent_start] + [len(doc)]
+        sentences.extend(tags[a:b] for a, b in zip(starts, starts[1:]) if b > a)
     return sentences

@@ -7,7 +7,8 @@ from typing import Dict, List, Sequence
 
 from spacy.tokens import Doc, DocBin
 
-from .common import ConversionError
+from ..errors import Errors
+from .report import ConversionError, PathLike
 
 # TAG keeps the POS column, SENT_START the source's sentence boundaries.
 # DocBin also stores each Doc's span groups (PubTator: doc.spans["mentions"]).
@@ -17,7 +18,7 @@ DOCBIN_ATTRS = ["ORTH", "TAG", "ENT_IOB", "ENT_TYPE", "SENT_START"]
 def check_split_name(name: str) -> None:
     """A split part's name becomes OUTPUT/<name>.spacy: a plain file name only."""
     if not name or name in (".", "..") or Path(name).name != name or "/" in name or "\\" in name:
-        raise ValueError(f"Bad split name {name!r}: expected a plain file name (no '/', '..' or empty)")
+        raise ValueError(Errors.E404.format(name=name))
 
 
 def check_outputs(input_path: Path, targets: Sequence[Path], output_dir: bool) -> None:
@@ -66,3 +67,7 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def read_docbin(path: PathLike, vocab) -> List[Doc]:
+    return list(DocBin().from_disk(path).get_docs(vocab))

@@ -19,8 +19,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from ..tokenizer import BIOMEDICAL_TOKENIZER
-from .common import ConversionError, MentionNote, PathLike, Summary, add_oddity, is_blank_line, read_text
+from .inputs import is_blank_line, read_text
 from .iob import type_problem
+from .report import ConversionError, MentionNote, PathLike, Summary, add_oddity
 
 NO_FINAL_NEWLINE = "missing final newline"
 CRLF = "CRLF line endings"

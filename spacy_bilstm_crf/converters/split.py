@@ -9,6 +9,8 @@ exactly as the shared data does (sentences 1-38,367 / 38,368-43,163 /
 """
 from typing import Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
+from ..errors import Errors
+
 T = TypeVar("T")
 DEFAULT_NAMES = ("train", "dev", "test")
 
@@ -18,37 +20,35 @@ SplitSpec = Union[List[float], List[Tuple[int, int]]]
 def parse_split(spec: str) -> SplitSpec:
     items = [item.strip() for item in spec.split(",") if item.strip()]
     if len(items) < 2:
-        raise ValueError(f"Bad split {spec!r}: give at least 2 parts, e.g. 0.8,0.1,0.1")
+        raise ValueError(Errors.E405.format(spec=spec))
     if all("-" in item for item in items):
         ranges = []
         for item in items:
             lo, _, hi = item.partition("-")
             if not (lo.isdigit() and hi.isdigit()) or int(lo) > int(hi):
-                raise ValueError(f"Bad split range {item!r}: expected FIRST-LAST sentence ids")
+                raise ValueError(Errors.E406.format(item=item))
             ranges.append((int(lo), int(hi)))
         ordered = sorted(ranges)
         for (_, hi), (lo, _) in zip(ordered, ordered[1:]):
             if lo <= hi:
-                raise ValueError(f"Bad split {spec!r}: ranges overlap")
+                raise ValueError(Errors.E407.format(spec=spec))
         return ranges
     try:
         ratios = [float(item) for item in items]
     except ValueError:
-        raise ValueError(
-            f"Bad split {spec!r}: expected ratios (0.8,0.1,0.1) or sentence id ranges (1-100,101-120)"
-        ) from None
+        raise ValueError(Errors.E408.format(spec=spec)) from None
     if any(r <= 0 for r in ratios) or abs(sum(ratios) - 1.0) > 1e-6:
-        raise ValueError(f"Bad split {spec!r}: ratios must be positive and sum to 1")
+        raise ValueError(Errors.E409.format(spec=spec))
     return ratios
 
 
 def split_names(n: int, names: Optional[Sequence[str]] = None) -> List[str]:
     if names is None:
         if n > len(DEFAULT_NAMES):
-            raise ValueError(f"Give names for the {n} split parts")
+            raise ValueError(Errors.E410.format(n=n))
         return list(DEFAULT_NAMES[:n])
     if len(names) != n or len(set(names)) != n:
-        raise ValueError(f"Expected {n} distinct split names, got {list(names)}")
+        raise ValueError(Errors.E411.format(n=n, names=list(names)))
     return list(names)
 
 

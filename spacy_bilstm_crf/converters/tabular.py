@@ -8,8 +8,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .common import Summary
 from .iob import SCHEMES, detect_scheme, to_iob2
+from .report import Summary
+from ..errors import Errors
 
 
 class RawSentence(NamedTuple):
@@ -26,7 +27,7 @@ RawDoc = List[RawSentence]
 def group_sentences(sentences: Sequence[RawSentence], n_sents: int) -> List[RawDoc]:
     """Documents of n_sents sentences, for sources without document markers."""
     if n_sents < 1:
-        raise ValueError(f"n_sents must be at least 1, got {n_sents}")
+        raise ValueError(Errors.E412.format(n_sents=n_sents))
     return [list(sentences[i : i + n_sents]) for i in range(0, len(sentences), n_sents)]
 
 
@@ -35,7 +36,7 @@ def resolve_scheme(raw_docs: Sequence[RawDoc], scheme: str, summary: Summary) ->
     types as read (summary.source_labels), before any renaming."""
     summary.source_labels = {tag[2:] for doc in raw_docs for s in doc for tag in s.ner if tag != "O"}
     if scheme not in SCHEMES:
-        raise ValueError(f"Unknown tag scheme {scheme!r}: choose one of {', '.join(SCHEMES)}")
+        raise ValueError(Errors.E413.format(scheme=scheme, choices=", ".join(SCHEMES)))
     if scheme == "auto":
         scheme = detect_scheme(s.ner for doc in raw_docs for s in doc)
         summary.notes.append(f"tag scheme detected: {scheme.upper()}")

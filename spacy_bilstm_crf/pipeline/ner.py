@@ -10,7 +10,6 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
 import torch
-from spacy.attrs import ENT_IOB, IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.pipeline.ner import ner_score
@@ -19,17 +18,18 @@ from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
 from pydantic import StrictBool, StrictInt, StrictStr
 from thinc.api import Config, Model, set_dropout_rate
-from thinc.types import Floats2d, Ints1d
+from thinc.types import Floats2d
 
 from .. import memory
-from ..decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ..errors import Errors
-from ..layers.sentences import join_rows, sentence_lengths, split_rows
-from .analyses import group_by_doc, label_alternatives, set_nbest_groups, uncertainty_attrs
-from ..losses import crf_loss, softmax_loss
-from ..tags import (
+from ..ml.heads import Head, head_of
+from ..ml.layers.sentences import join_rows, sentence_lengths, split_rows
+from ._ner.analyses import group_by_doc, label_alternatives, set_nbest_groups, uncertainty_attrs
+from ._ner.decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
+from ._ner.gold import gold_tag_ids
+from ._ner.losses import crf_loss, softmax_loss
+from ._ner.tags import (
     allowed_transitions,
-    biluo_to_scheme,
     check_scheme,
     get_tags,
     labels_of,
@@ -347,11 +347,11 @@ class BiLSTMCRFNER(TrainablePipe):
         gradient of the transition parameters to the model."""
         examples = list(examples)
         validate_examples(examples, "BiLSTMCRFNER.get_loss")
-        gold = self._gold_tag_ids(examples)
+        gold = gold_tag_ids(examples, self.tags, self.tag_scheme, labels=self.labels, name=self.name)
         segments = self._segments([eg.predicted for eg in examples])
         if segments is not None:
             scores, gold = split_rows(scores, segments), split_rows(gold, segments)
-        if self.model.attrs["head"] == "crf":
+        if head_of(self.model) is Head.CRF:
             allowed = tuple(c.numpy() for c in self.constraints)
             gold = [mask_invalid_gold(g, allowed)[0] for g in gold]
             loss, d_scores = crf_loss(self.model, scores, gold, self.constraints)
@@ -360,73 +360,6 @@ class BiLSTMCRFNER(TrainablePipe):
         if segments is not None:
             d_scores = join_rows(self.model.ops, d_scores, segments)
         return loss, d_scores
-
-    def _gold_tag_ids(self, examples: List[Example]) -> List[Ints1d]:
-        """Aligned gold tags as ids; -1 where the gold tag is missing."""
-        index = {tag: i for i, tag in enumerate(self.tags)}
-        gold = []
-        for eg in examples:
-            if eg.predicted.text == eg.reference.text:
-                gold.append(self._gold_ids_same_text(eg, index))
-                continue
-            tags = biluo_to_scheme(eg.get_aligned_ner(), self.tag_scheme)
-            ids = numpy.full((len(tags),), -1, dtype="int32")
-            for i, tag in enumerate(tags):
-                if tag is None or tag == "-":
-                    continue
-                ids[i] = self._tag_id(index, tag)
-            gold.append(ids)
-        return gold
-
-    def _gold_ids_same_text(self, eg: Example, index: Dict[str, int]) -> Ints1d:
-        """`Example.get_aligned_ner` when both docs share one text (what
-        spaCy's Corpus gives in training), from character offsets and token
-        arrays: the token alignment and the per-token Python loops of spaCy's
-        version cost a third of a training step.
-
-        As in spaCy: a gold entity whose edges fall inside a predicted token is
-        dropped (its tokens stay missing); a predicted token is O when every
-        gold token it overlaps is O, or when it is whitespace; the rest is
-        missing.
-        """
-        x, y = eg.predicted, eg.reference
-        ids = numpy.full((len(x),), -1, dtype="int32")
-        if not y.has_annotation("ENT_IOB") or len(x) == 0:
-            return ids
-        x_start, x_len, x_space = x.to_array([IDX, LENGTH, IS_SPACE]).T.astype("int64")
-        x_end = x_start + x_len
-        y_start, y_len, y_iob = y.to_array([IDX, LENGTH, ENT_IOB]).T.astype("int64")
-        # Per character: covered by a gold token, and by a gold token not O.
-        covered = numpy.zeros((len(x.text) + 1,), dtype="int64")
-        not_o = numpy.zeros_like(covered)
-        for marks, which in ((covered, slice(None)), (not_o, y_iob != 2)):
-            numpy.add.at(marks, y_start[which], 1)
-            numpy.add.at(marks, y_start[which] + y_len[which], -1)
-        covered = numpy.concatenate([[0], numpy.cumsum(numpy.cumsum(covered)[:-1] > 0)])
-        not_o = numpy.concatenate([[0], numpy.cumsum(numpy.cumsum(not_o)[:-1] > 0)])
-        is_o = ((covered[x_end] - covered[x_start] > 0) & (not_o[x_end] == not_o[x_start])) | (x_space == 1)
-        ids[is_o] = index["O"]
-        biluo = self.tag_scheme == "BILUO"
-        for ent in y.ents:
-            first = int(numpy.searchsorted(x_start, ent.start_char))
-            last = int(numpy.searchsorted(x_end, ent.end_char))
-            if first >= len(x) or last >= len(x) or x_start[first] != ent.start_char or x_end[last] != ent.end_char:
-                continue
-            label = ent.label_
-            if first == last:
-                ids[first] = self._tag_id(index, ("U-" if biluo else "B-") + label)
-                continue
-            ids[first] = self._tag_id(index, "B-" + label)
-            ids[first + 1 : last + 1] = self._tag_id(index, "I-" + label)
-            if biluo:
-                ids[last] = self._tag_id(index, "L-" + label)
-        return ids
-
-    def _tag_id(self, index: Dict[str, int], tag: str) -> int:
-        tag_id = index.get(tag)
-        if tag_id is None:
-            raise ValueError(Errors.E003.format(label=tag[2:], labels=", ".join(self.labels), name=self.name))
-        return tag_id
 
     def initialize(
         self,
@@ -485,5 +418,5 @@ class BiLSTMCRFNER(TrainablePipe):
 
 def _check_label(label: object) -> None:
     if not isinstance(label, str):
-        raise ValueError(f"[E187] Only strings can be added as labels, not {label!r}.")
+        raise ValueError(Errors.E400.format(label=label))
 

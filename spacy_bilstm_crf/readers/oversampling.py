@@ -21,14 +21,14 @@ Both ways, the stream starts with original examples in file order, so the
 sample `nlp.initialize` takes (all of it, or the first 100 examples when
 streaming) is the one `spacy.Corpus.v1` would give: unbiased by the copies.
 """
+import inspect
 import math
 import random
 import warnings
 from collections import Counter
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, get_type_hints
 
 from spacy.language import Language
 from spacy.training import Corpus, Example
@@ -36,51 +36,74 @@ from spacy.training.corpus import FILE_TYPE, walk_corpus
 from spacy.util import registry
 from wasabi import Printer
 
+from ..errors import Errors, Warnings
+
 STRATEGIES = ("target_share", "temperature")
 # spaCy's initialisation sample when training.max_epochs = -1 (spacy/training/initialize.py).
 SPACY_STREAMED_INIT_SAMPLE = 100
 
 
-class Errors(str, Enum):
-    """Errors of the oversampling reader. Codes E101+ keep clear of spacy_bilstm_crf.errors."""
+@dataclass(frozen=True)
+class OversamplingSettings:
+    """The reader's settings, each declared once: the registered function's
+    signature and the reader's attributes are made from these fields.
 
-    E101 = "Corpus path can't be None: set `path` in [corpora.train] (e.g. `path = ${{paths.train}}`)."
-    E102 = "No {file_type} files found at '{path}': the oversampling reader needs DocBin training data."
-    E103 = "Unknown oversampling strategy '{strategy}'. Choose one of: {choices}."
-    E104 = "target_share must be in (0, 1] (a share of the most frequent type's count), got {value}."
-    E105 = (
-        "temperature must be >= 1 (1 keeps the counts, 2 is sqrt smoothing, larger "
-        "flattens more), got {value}."
-    )
-    E106 = "max_copies must be an integer >= 1 (extra copies one example may get), got {value}."
-    E107 = "unshuffled_head must be an integer >= 0, got {value}."
-    E108 = "`types` is an empty list: give at least one type, or null to oversample all types."
-    E109 = (
-        "Unknown entity type '{label}' named in `types`: it has no entities in '{path}' "
-        "and is no label of the pipeline. Types in the data: {found}."
-    )
-    E110 = (
-        "Impossible target for entity type '{label}': it is a pipeline label but has no "
-        "entities in '{path}', so there is no example to repeat. Drop it from `types`."
-    )
-    E111 = "The corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
+    path, gold_preproc, max_length, limit, augmenter: as in spacy.Corpus.v1.
+    strategy (str): how per-type targets are set. "target_share": every type is
+        brought up to `target_share` x the most frequent type's count.
+        "temperature": target = max_count * (count / max_count) ** (1 / temperature),
+        i.e. temperature-smoothed type frequencies (2.0 = sqrt smoothing).
+    target_share (float): in (0, 1]; used by "target_share". Default 0.1.
+    temperature (float): >= 1; used by "temperature". Default 2.0.
+    types (Optional[List[str]]): only these types get targets (others may still
+        rise through co-occurrence). Default None: all types in the data.
+    max_copies (int): cap on extra copies of one example (>= 1). Default 10.
+    seed (int): seed of the choice of examples to repeat and of the order. Default 0.
+    shuffle (bool): false for training.max_epochs >= 0 (one fixed resampling,
+        spaCy shuffles); true for max_epochs = -1 (resample and shuffle each call).
+    unshuffled_head (int): with shuffle = true, this many originals come first in
+        file order, so spaCy's streamed initialisation sample (the first 100
+        examples) has no copies. Default 100.
+    """
 
-    def format(self, **kwargs) -> str:  # type: ignore[override]
-        return f"[{self.name}] " + self.value.format(**kwargs)
+    path: Optional[Path]
+    gold_preproc: bool = False
+    max_length: int = 0
+    limit: int = 0
+    augmenter: Optional[Callable] = None
+    strategy: str = "target_share"
+    target_share: float = 0.1
+    temperature: float = 2.0
+    types: Optional[List[str]] = None
+    max_copies: int = 10
+    seed: int = 0
+    shuffle: bool = False
+    unshuffled_head: int = SPACY_STREAMED_INIT_SAMPLE
 
-    def __str__(self) -> str:
-        return f"[{self.name}] {self.value}"
+    def validate(self) -> "OversamplingSettings":
+        """Raise ValueError on the first bad setting (the registered reader
+        checks them all before building anything); return self."""
+        if self.path is None:
+            raise ValueError(Errors.E101)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(Errors.E103.format(strategy=self.strategy, choices=", ".join(STRATEGIES)))
+        if not (0.0 < self.target_share <= 1.0):
+            raise ValueError(Errors.E104.format(value=self.target_share))
+        if not self.temperature >= 1.0:
+            raise ValueError(Errors.E105.format(value=self.temperature))
+        if not _is_int(self.max_copies) or self.max_copies < 1:
+            raise ValueError(Errors.E106.format(value=self.max_copies))
+        if not _is_int(self.unshuffled_head) or self.unshuffled_head < 0:
+            raise ValueError(Errors.E107.format(value=self.unshuffled_head))
+        if self.types is not None and len(self.types) == 0:
+            raise ValueError(Errors.E108)
+        if not walk_corpus(self.path, FILE_TYPE):
+            raise ValueError(Errors.E102.format(file_type=FILE_TYPE, path=self.path))
+        return self
 
 
-class Warnings(str, Enum):
-    W101 = (
-        "training.max_epochs is -1, so spaCy streams the corpus and shuffles nothing, "
-        "but the oversampling reader has shuffle = false: every epoch will be the same "
-        "sample with all copies at the end. Set shuffle = true in [corpora.train]."
-    )
-
-    def format(self, **kwargs) -> str:  # type: ignore[override]
-        return f"[{self.name}] " + self.value.format(**kwargs)
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -101,119 +124,65 @@ class OversamplingStats:
         return self.n_examples + self.n_copies
 
 
-@registry.readers("spacy-bilstm-crf.OversamplingCorpus.v1")
-def create_oversampling_corpus(
-    *,
-    path: Optional[Path],
-    gold_preproc: bool = False,
-    max_length: int = 0,
-    limit: int = 0,
-    augmenter: Optional[Callable] = None,
-    strategy: str = "target_share",
-    target_share: float = 0.1,
-    temperature: float = 2.0,
-    types: Optional[List[str]] = None,
-    max_copies: int = 10,
-    seed: int = 0,
-    shuffle: bool = False,
-    unshuffled_head: int = SPACY_STREAMED_INIT_SAMPLE,
-) -> Callable[[Language], Iterable[Example]]:
+def create_oversampling_corpus(**settings) -> Callable[[Language], Iterable[Example]]:
     """Read DocBin training data like spacy.Corpus.v1 and repeat examples with rare entity types.
 
-    path, gold_preproc, max_length, limit, augmenter: as in spacy.Corpus.v1.
-    strategy (str): how per-type targets are set. "target_share": every type is
-        brought up to `target_share` x the most frequent type's count.
-        "temperature": target = max_count * (count / max_count) ** (1 / temperature),
-        i.e. temperature-smoothed type frequencies (2.0 = sqrt smoothing).
-    target_share (float): in (0, 1]; used by "target_share". Default 0.1.
-    temperature (float): >= 1; used by "temperature". Default 2.0.
-    types (Optional[List[str]]): only these types get targets (others may still
-        rise through co-occurrence). Default None: all types in the data.
-    max_copies (int): cap on extra copies of one example (>= 1). Default 10.
-    seed (int): seed of the choice of examples to repeat and of the order. Default 0.
-    shuffle (bool): false for training.max_epochs >= 0 (one fixed resampling,
-        spaCy shuffles); true for max_epochs = -1 (resample and shuffle each call).
-    unshuffled_head (int): with shuffle = true, this many originals come first in
-        file order, so spaCy's streamed initialisation sample (the first 100
-        examples) has no copies. Default 100.
+    Takes the settings of OversamplingSettings, keyword-only (documented there);
+    the signature that spaCy's registry validates the config against is made
+    from that dataclass's fields (below).
     """
-    if path is None:
-        raise ValueError(Errors.E101)
-    if strategy not in STRATEGIES:
-        raise ValueError(Errors.E103.format(strategy=strategy, choices=", ".join(STRATEGIES)))
-    if not (0.0 < target_share <= 1.0):
-        raise ValueError(Errors.E104.format(value=target_share))
-    if not temperature >= 1.0:
-        raise ValueError(Errors.E105.format(value=temperature))
-    if isinstance(max_copies, bool) or not isinstance(max_copies, int) or max_copies < 1:
-        raise ValueError(Errors.E106.format(value=max_copies))
-    if isinstance(unshuffled_head, bool) or not isinstance(unshuffled_head, int) or unshuffled_head < 0:
-        raise ValueError(Errors.E107.format(value=unshuffled_head))
-    if types is not None and len(types) == 0:
-        raise ValueError(Errors.E108)
-    if not walk_corpus(path, FILE_TYPE):
-        raise ValueError(Errors.E102.format(file_type=FILE_TYPE, path=path))
-    return OversamplingCorpus(
-        path,
-        gold_preproc=gold_preproc,
-        max_length=max_length,
-        limit=limit,
-        augmenter=augmenter,
-        strategy=strategy,
-        target_share=target_share,
-        temperature=temperature,
-        types=types,
-        max_copies=max_copies,
-        seed=seed,
-        shuffle=shuffle,
-        unshuffled_head=unshuffled_head,
-    )
+    checked = OversamplingSettings(**settings).validate()
+    return OversamplingCorpus(**{f.name: getattr(checked, f.name) for f in fields(checked)})
+
+
+def _signature_of(settings_class: type, returns: object) -> inspect.Signature:
+    """A keyword-only signature with the fields of a dataclass, typed and with their defaults."""
+    hints = get_type_hints(settings_class)
+    params = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name],
+            default=inspect.Parameter.empty if f.default is MISSING else f.default,
+        )
+        for f in fields(settings_class)
+    ]
+    return inspect.Signature(params, return_annotation=returns)
+
+
+create_oversampling_corpus.__signature__ = _signature_of(  # type: ignore[attr-defined]
+    OversamplingSettings, Callable[[Language], Iterable[Example]]
+)
+create_oversampling_corpus.__annotations__ = {
+    **{p.name: p.annotation for p in create_oversampling_corpus.__signature__.parameters.values()},
+    "return": create_oversampling_corpus.__signature__.return_annotation,
+}
+registry.readers("spacy-bilstm-crf.OversamplingCorpus.v1")(create_oversampling_corpus)
 
 
 class OversamplingCorpus:
     """Wrap spaCy's Corpus; yield its examples, then copies of those with rare types.
 
-    After each call `last_stats` holds the OversamplingStats of that call's
-    resampling. A table is printed once per distinct resampling and process, not
-    per call: spaCy's initialisation calls the reader several times, and
-    `spacy train` builds one reader for initialisation and one for training.
+    Takes `path` and the other settings of OversamplingSettings (as keywords),
+    which become attributes of the same names. After each call `last_stats`
+    holds the OversamplingStats of that call's resampling. A table is printed
+    once per distinct resampling and process, not per call: spaCy's
+    initialisation calls the reader several times, and `spacy train` builds one
+    reader for initialisation and one for training.
     """
 
     _printed: Set[str] = set()
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        gold_preproc: bool = False,
-        max_length: int = 0,
-        limit: int = 0,
-        augmenter: Optional[Callable] = None,
-        strategy: str = "target_share",
-        target_share: float = 0.1,
-        temperature: float = 2.0,
-        types: Optional[Sequence[str]] = None,
-        max_copies: int = 10,
-        seed: int = 0,
-        shuffle: bool = False,
-        unshuffled_head: int = SPACY_STREAMED_INIT_SAMPLE,
-    ) -> None:
-        self.path = path
+    def __init__(self, path: Path, **settings) -> None:
+        self.settings = OversamplingSettings(path=path, **settings)
+        for f in fields(self.settings):
+            setattr(self, f.name, getattr(self.settings, f.name))
+        self.types = list(dict.fromkeys(self.types)) if self.types is not None else None
         self.corpus = Corpus(
             path,
-            gold_preproc=gold_preproc,
-            max_length=max_length,
-            limit=limit,
-            augmenter=augmenter,
+            gold_preproc=self.gold_preproc,
+            max_length=self.max_length,
+            limit=self.limit,
+            augmenter=self.augmenter,
         )
-        self.strategy = strategy
-        self.target_share = target_share
-        self.temperature = temperature
-        self.types = list(dict.fromkeys(types)) if types is not None else None
-        self.max_copies = max_copies
-        self.seed = seed
-        self.shuffle = shuffle
-        self.unshuffled_head = unshuffled_head
         self.n_calls = 0
         self.last_stats: Optional[OversamplingStats] = None
 

@@ -6,7 +6,7 @@ import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from annotate_helpers import assert_same_records, read, text_of, trained_model
+from helpers.annotate import assert_same_records, read, text_of, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.cli import app
 

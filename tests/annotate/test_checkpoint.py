@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from annotate_helpers import jsonl, trained_model
+from helpers.annotate import jsonl, trained_model
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.options import AnnotateError
 from spacy_bilstm_crf.cli import app

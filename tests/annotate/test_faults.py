@@ -17,7 +17,7 @@ from typing import List
 
 import pytest
 
-from annotate_helpers import assert_same_records, read, text_of, trained_model, write_lines
+from helpers.annotate import assert_same_records, read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.options import AnnotateError
 from spacy_bilstm_crf.annotate.ray_engine import annotate_ray

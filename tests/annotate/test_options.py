@@ -57,3 +57,48 @@ def test_defaults_resolve_per_engine(tmp_path):
     assert set(local.output_binding()) == {"input_format", "output_format", "shard_size", "chunk_size",
                                            "max_line_bytes", "field_prefix", "non_finite", "n_best",
                                            "uncertainty", "alternatives", "uncertain_below"}
+
+
+# The Ray engine refuses what it does not do, before importing ray: exit code 2
+# even where ray is not installed.
+@pytest.mark.parametrize("args,expected", [
+    (["--output-format", "docbin"], "--engine ray writes JSONL shards only"),
+    (["--n-process", "2"], "--n-process applies only with --engine local; it is refused with --engine ray"),
+    (["--checkpoint-every", "10"], "--checkpoint-every applies only with --engine local"),
+    (["--shard-size", "10"], "--shard-size applies only with --engine local; it is refused with --engine ray"),
+    (["--output-format", "docbin", "--shard-size", "10"], "--shard-size applies only with --engine local"),
+    (["--n-best", "3"], "E045"),
+])
+def test_ray_refuses_unsupported_options_without_ray(paths, monkeypatch, args, expected):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` would raise ImportError
+    monkeypatch.delitem(sys.modules, "spacy_bilstm_crf.annotate.ray_engine", raising=False)
+    model, src, out = paths
+    result = CliRunner().invoke(app, ["annotate", str(model), str(src), str(out), "--engine", "ray", *args])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())
+    assert "spacy_bilstm_crf.annotate.ray_engine" not in sys.modules
+    assert not out.exists() and not out.with_name("out.jsonl.progress.json").exists()
+
+
+def test_help_says_what_output_is_for_each_engine():
+    result = CliRunner().invoke(app, ["annotate", "--help"], env={"COLUMNS": "200", "TERM": "dumb"})
+    text = " ".join(result.output.split())
+    assert "--engine local with --output-format jsonl: one JSONL file" in text
+    assert "--engine ray: a directory of shards" in text and "part-NNNNN.rejects.jsonl" in text
+
+
+def test_the_rejects_message_names_files_that_exist(tmp_path):
+    from spacy_bilstm_crf.cli.annotate import rejects_location
+
+    assert rejects_location("local", tmp_path / "out.jsonl") == str(tmp_path / "out.jsonl.rejects.jsonl")
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for i, content in enumerate([b"", b'{"line": 7}\n', b"", b'{"line": 90}\n']):
+        (shards / f"part-{i:05d}.jsonl").write_bytes(b"")
+        (shards / f"part-{i:05d}.rejects.jsonl").write_bytes(content)
+    where = rejects_location("ray", shards)
+    assert where == f"part-00001.rejects.jsonl, part-00003.rejects.jsonl in {shards}"
+    for name in where.split(" in ")[0].split(", "):
+        assert (shards / name).stat().st_size > 0

@@ -11,7 +11,7 @@ import spacy
 from spacy.language import Language
 from typer.testing import CliRunner
 
-from annotate_helpers import read, text_of, trained_model, write_lines
+from helpers.annotate import read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.io import read_records
 from spacy_bilstm_crf.cli import app

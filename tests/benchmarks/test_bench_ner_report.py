@@ -6,14 +6,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_ner", REPO / "benchmarks" / "bench_ner.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import bench_ner_report
+
+    return bench_ner_report
 
 
 def _run(bench, model, f1, **extra):
-    overrides = {**bench.COMMON_SET, **bench.MODELS[model]["set"], **extra}
+    from _common import COMMON_SET, MODELS
+
+    overrides = {**COMMON_SET, **MODELS[model]["set"], **extra}
     return {"model": model, "overrides": overrides, "dev": {"ents_f": f1}}
 
 
@@ -68,3 +69,24 @@ def test_timed_logger_writes_memory_rows(tmp_path):
     memory = [r for r in rows if r["event"] == "memory"]
     assert [r["step"] for r in memory] == [0, 2, 4]
     assert all(0 < r["rss_mib"] <= r["hwm_mib"] for r in memory)
+
+
+def test_bench_ner_keeps_its_commands_and_the_report_module():
+    spec = importlib.util.spec_from_file_location("bench_ner", REPO / "benchmarks" / "bench_ner.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    names = {c.name for c in bench.app.registered_commands}
+    assert names == {"train", "speed", "report"}
+    report = next(c for c in bench.app.registered_commands if c.name == "report")
+    assert report.callback is bench.bench_ner_report.report_cmd
+
+
+def test_one_corpus_table_with_the_old_names():
+    from _common import CORPORA, corpus_source, train_dev_files
+
+    # The benchmarks' --corpus conll is the project's conll2003.
+    assert corpus_source("conll") is CORPORA["conll2003"]
+    assert train_dev_files("conll") == ("conll2003/train.txt", "conll2003/dev.txt")
+    assert train_dev_files("bc5cdr") == ("bc5cdr/train.tsv", "bc5cdr/devel.tsv")
+    assert train_dev_files("gmb") == ("gmb/train.csv", "gmb/dev.csv")
+    assert [corpus_source(c).format for c in ("conll", "gmb", "bc5cdr")] == ["conll", "csv", "tsv"]

@@ -4,7 +4,7 @@ import math
 import pytest
 import spacy
 
-from ner_helpers import ARCHS, TRAIN_DATA, train_nlp
+from helpers.ner import ARCHS, TRAIN_DATA, train_nlp
 
 TEXTS = [text for text, _ in TRAIN_DATA] + ["Berlin and Shaka lives in London Khan. I like Zürich.", ""]
 SETTINGS = {"n_best": 4, "uncertainty": True, "alternatives": True}

@@ -8,9 +8,9 @@ import spacy
 from spacy.util import registry
 from thinc.api import Adam
 
-from ner_helpers import TRAIN_DATA, make_examples
+from helpers.ner import TRAIN_DATA, make_examples
 
-from spacy_bilstm_crf.layers.stacked import StackedEmbed
+from spacy_bilstm_crf.ml.layers.stacked import StackedEmbed
 
 TEXTS = [text for text, _ in TRAIN_DATA]
 HASH = {

@@ -1,0 +1,103 @@
+"""What the benchmarks share: run metadata, the corpus table and the model list
+(scripts/catalog.py, the project's), and one evaluation of a trained pipeline
+(scripts/evaluate.py's `spacy_evaluate`, the project's).
+
+A benchmark script imports this module as `_common` (its own folder is on
+sys.path when it runs as `python benchmarks/<script>.py`); importing it puts
+scripts/ on sys.path too.
+"""
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "scripts"
+# The corpora of the benchmarks (not shipped): conll2003/, bc5cdr/, gmb/ as in the project's assets/.
+DATA = REPO.parent / "shared" / "data"
+
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
+
+from catalog import CORPORA, CORPUS_ALIASES, MODELS, NO_SCORES, corpus_source, train_dev_files  # noqa: E402,F401
+
+
+# The same training settings for every model (all shipped configs agree on the
+# batcher, optimizer, dropout and eval_frequency; these pin the rest).
+COMMON_SET: Dict[str, Any] = {
+    "training.max_steps": 20000,
+    "training.patience": 3000,
+    "training.eval_frequency": 200,
+}
+
+
+# --- run metadata -------------------------------------------------------------------------------
+
+
+def machine() -> Dict[str, Any]:
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpus": os.cpu_count(),
+        "mem_gib": round(mem_gib, 1),
+        "gpu": "none",
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def machine_line() -> str:
+    """The machine in one line, for markdown sections."""
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}"
+
+
+def versions() -> Dict[str, str]:
+    import spacy
+    import thinc
+    import torch
+
+    return {"spacy": spacy.__version__, "thinc": thinc.__version__, "torch": torch.__version__}
+
+
+def git_state() -> Dict[str, Any]:
+    """The commit and the uncommitted package files: the runs use the working tree."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "dirty": git("status", "--short", "spacy_bilstm_crf", "configs").splitlines()}
+
+
+def date() -> str:
+    """The date and time as `date` prints them (with the time zone)."""
+    return subprocess.run(["date"], capture_output=True, text=True).stdout.strip()
+
+
+def today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def command(script: str, argv: Optional[List[str]] = None) -> str:
+    """The command line that ran `script` (benchmarks/<name>.py), quoted."""
+    args = sys.argv[1:] if argv is None else argv
+    return " ".join(["python", script] + [shlex.quote(a) for a in args])
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def evaluate(model_dir: Path, dev_path: Path) -> Dict[str, Any]:
+    """spaCy's entity scores of a saved pipeline on a dev corpus (a .spacy file
+    or folder), as `spacy evaluate` computes them: ents_p/r/f, ents_per_type,
+    eval_seconds (the time of `nlp.evaluate`) and dev_words."""
+    import spacy
+    from spacy.training import Corpus
+
+    from evaluate import spacy_evaluate
+
+    nlp = spacy.load(model_dir)
+    scores = spacy_evaluate(nlp, Corpus(str(dev_path))(nlp))
+    keys = ("ents_p", "ents_r", "ents_f", "ents_per_type", "eval_seconds", "dev_words")
+    return {k: scores[k] for k in keys}

@@ -1,0 +1,240 @@
+"""Registered model builders: tok2vec -> (Bi)LSTM -> softmax or CRF.
+
+Every torch module is sized from config values (width, depth), never from the
+data: spaCy rebuilds the model from the config before it loads weights. What
+depends on the data lives in thinc layers whose dims thinc saves: the `Linear`
+from the tok2vec width to the LSTM width (nI inferred), and the output layer
+and CRF parameters (nO set from the component's labels).
+
+With `sentence_level = true` the LSTM and the head run over each sentence of a
+doc that has sentence boundaries (see `layers.sentences`); the component then
+computes the loss and decodes per sentence too.
+"""
+from typing import List, Optional
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Linear, Model, Softmax_v2, chain, glorot_uniform_init, with_array
+from thinc.types import Floats2d
+
+from ..errors import Errors
+from .heads import Head, set_head
+from .layers.crf_params import CRFTransitions
+from .layers.dropout import ListDropout, WordDropout
+from .layers.packed_lstm import PackedLSTM
+from .layers.sentences import with_sentences
+
+
+def _check(arch: str, name: str, value: float, ok: bool, expected: str) -> None:
+    if not ok:
+        raise ValueError(Errors.E006.format(arch=arch, arg=name, value=value, expected=expected))
+
+
+def build_bilstm_encoder(
+    *, width: int, depth: int, dropout: float, spatial_dropout: float, word_dropout: float = 0.0
+) -> Model[List[Floats2d], List[Floats2d]]:
+    """Word and spatial dropout on the embeddings, a Linear to `width`, a packed
+    BiLSTM with `width` units per direction (output 2 * width), then dropout."""
+    word = [WordDropout(word_dropout)] if word_dropout else []
+    return chain(
+        *word,
+        ListDropout(spatial_dropout, spatial=True),
+        with_array(Linear(nO=width)),
+        PackedLSTM(2 * width, width, depth=depth, dropout=dropout, bidirectional=True),
+        ListDropout(dropout, spatial=False),
+    )
+
+
+def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=0.0) -> Optional[Model]:
+    _check(arch, "depth", depth, depth >= 0, "an integer >= 0")
+    _check(arch, "width", width, width >= 1, "an integer >= 1")
+    _check(arch, "word_dropout", word_dropout, 0.0 <= word_dropout < 1.0, "a rate in [0, 1)")
+    if depth == 0:
+        # Depth 0: the tok2vec (e.g. a transformer) feeds the head directly.
+        layers = [WordDropout(word_dropout)] if word_dropout else []
+        layers += [ListDropout(spatial_dropout, spatial=True)] if spatial_dropout else []
+        return chain(*layers) if len(layers) > 1 else (layers[0] if layers else None)
+    return build_bilstm_encoder(
+        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout, word_dropout=word_dropout
+    )
+
+
+def _assemble(name: str, head: Head, tok2vec: Model, layers: List[Model], output: Model,
+              crf: Optional[Model] = None, *, sentence_level: bool,
+              context: str = "sentence") -> Model[List[Doc], List[Floats2d]]:
+    """With `context="document"` the encoder reads the whole doc while the
+    head (`sentence_level`) still scores and decodes each sentence."""
+    parts = [layer for layer in layers if layer is not None] + [with_array(output)]
+    if crf is not None:
+        parts.append(crf)
+    if sentence_level and context == "sentence":
+        model = with_sentences(tok2vec, chain(*parts) if len(parts) > 1 else parts[0])
+    else:
+        model = chain(tok2vec, *parts)
+    model.name = name
+    set_head(model, head)
+    model.attrs["sentence_level"] = sentence_level
+    model.attrs["context"] = context if sentence_level else "document"
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output", output)
+    if crf is not None:
+        model.set_ref("crf", crf)
+    return model
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v1")
+def build_bilstm_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> per-token softmax over tags (probabilities out)."""
+    arch = "spacy-bilstm-crf.BiLSTMTagger.v1"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], Softmax_v2(nO=nO),
+                     sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v1")
+def build_bilstm_lstm_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    lstm_width: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> unidirectional LSTM -> per-token softmax: the
+    "BiLSTM followed by LSTM" model of the Keras notebooks."""
+    return _bilstm_lstm_tagger(
+        "spacy-bilstm-crf.BiLSTMLSTMTagger.v1", tok2vec, width, depth, lstm_width, dropout,
+        spatial_dropout, sentence_level, Softmax_v2(nO=nO),
+    )
+
+
+def _bilstm_lstm_tagger(arch, tok2vec, width, depth, lstm_width, dropout, spatial_dropout,
+                        sentence_level, output) -> Model[List[Doc], List[Floats2d]]:
+    _check(arch, "depth", depth, depth >= 1, "an integer >= 1")
+    _check(arch, "lstm_width", lstm_width, lstm_width >= 1, "an integer >= 1")
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
+    layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
+    return _assemble("bilstm_lstm_tagger", Head.SOFTMAX, tok2vec, layers, output,
+                     sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v1")
+def build_bilstm_crf_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF.
+
+    The model's output is the emission scores; the CRF parameters sit in the
+    "crf" layer, read by the component for the likelihood and for decoding.
+    """
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v2")
+def build_bilstm_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 with a Glorot-initialised softmax. thinc's Softmax starts at zero,
+    which passes no gradient to the layers below at first: with the small
+    learning rates of transformer fine-tuning the v1 head barely learned."""
+    arch = "spacy-bilstm-crf.BiLSTMTagger.v2"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+    output = Softmax_v2(nO=nO, init_W=glorot_uniform_init)
+    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], output, sentence_level=sentence_level)
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v2")
+def build_bilstm_lstm_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    lstm_width: int,
+    dropout: float,
+    spatial_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 with a Glorot-initialised softmax (see BiLSTMTagger.v2)."""
+    return _bilstm_lstm_tagger(
+        "spacy-bilstm-crf.BiLSTMLSTMTagger.v2", tok2vec, width, depth, lstm_width, dropout,
+        spatial_dropout, sentence_level, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
+    )
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v2")
+def build_bilstm_crf_tagger_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    word_dropout: float,
+    sentence_level: bool = True,
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1 plus word dropout: in training, each token's embedding is zeroed
+    with probability `word_dropout`, so the BiLSTM learns to tag from context
+    (without pretrained vectors, most errors on unseen text are unseen words)."""
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v2"
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=sentence_level)
+
+
+CONTEXTS = ("sentence", "document")
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v3")
+def build_bilstm_crf_tagger_v3(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    spatial_dropout: float,
+    word_dropout: float,
+    context: str = "sentence",
+    nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v2 with a choice of context for the BiLSTM; the CRF always scores and
+    decodes each sentence. `context = "sentence"`: the BiLSTM reads one
+    sentence (v2's `sentence_level = true`). `context = "document"`: it reads
+    the whole doc, so a name seen earlier in the article informs its later
+    mentions. (The tok2vec always reads the whole doc.)"""
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
+    _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
+    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
+                     sentence_level=True, context=context)

@@ -1,0 +1,56 @@
+"""Losses of the two heads over a batch, with missing gold tags (-1) masked.
+
+Both are sums over tokens (like spaCy's tagger, `normalize=False`).
+"""
+from typing import List, Optional, Tuple
+
+import numpy
+import torch
+from thinc.api import Model, torch2xp
+from thinc.types import Floats2d, Ints1d
+
+from ...ml.crf import crf_nll_packed
+from .decoding import Constraints, flat_scores, transition_scores
+from ...ml.layers.crf_params import inc_crf_grads
+
+
+def softmax_loss(
+    model: Model, probs: List[Floats2d], gold: List[Ints1d]
+) -> Tuple[float, List[Floats2d]]:
+    """Cross-entropy; the gradient is w.r.t. the softmax's input (thinc's
+    `Softmax` backprop expects `probs - truth`)."""
+    ops = model.ops
+    flat = ops.to_numpy(ops.flatten(probs, pad=0))  # on the host, like the gold ids (a no-op on the CPU)
+    gold_flat = numpy.concatenate(gold) if gold else numpy.zeros((0,), dtype="int32")
+    known = numpy.nonzero(gold_flat >= 0)[0]
+    d_flat = flat.copy()
+    d_flat[known, gold_flat[known]] -= 1.0
+    d_flat[gold_flat < 0] = 0.0
+    loss = -float(numpy.log(numpy.maximum(flat[known, gold_flat[known]], 1e-12)).sum())
+    lengths = ops.asarray1i([len(p) for p in probs])
+    return loss, ops.unflatten(ops.asarray2f(d_flat), lengths)
+
+
+def crf_loss(
+    model: Model,
+    emissions: List[Floats2d],
+    gold: List[Ints1d],
+    constraints: Optional[Constraints],
+) -> Tuple[float, List[Floats2d]]:
+    """CRF negative log-likelihood. Increments the gradients of the model's
+    CRF parameters and returns the gradient of the emissions."""
+    ops = model.ops
+    d_scores = [ops.alloc2f(*e.shape) for e in emissions]
+    nonempty = [i for i, e in enumerate(emissions) if len(e)]
+    if not nonempty:
+        return 0.0, d_scores
+    flat, lengths = flat_scores(ops, [emissions[i] for i in nonempty], requires_grad=True)
+    gold_flat = torch.from_numpy(numpy.concatenate([gold[i] for i in nonempty]).astype("int64"))
+    leaves, (trans, start, end) = transition_scores(model, flat.shape[1], constraints, requires_grad=True)
+    loss = crf_nll_packed(flat, gold_flat, lengths, trans, start, end)
+    loss.backward()
+    inc_crf_grads(model.get_ref("crf"), tuple(torch2xp(leaf.grad) for leaf in leaves))
+    d_nonempty = ops.unflatten(ops.asarray2f(torch2xp(flat.grad)), ops.asarray1i(lengths.tolist()))
+    for i, d in zip(nonempty, d_nonempty):
+        d_scores[i] = d
+    return float(loss.item()), d_scores
