@@ -50,6 +50,32 @@ def test_update_releases_every_n_updates(monkeypatch, every, expected):
     assert calls == expected
 
 
+@pytest.mark.parametrize("every,expected", [(100, [(3, "predict"), (4, "update"), (4, "predict")]), (0, [])])
+def test_switching_between_training_and_prediction_releases(monkeypatch, every, expected):
+    nlp = _nlp(release_memory_every=every)
+    examples = make_examples(nlp)
+    nlp.initialize(lambda: examples)
+    ner = nlp.get_pipe("bilstm_crf_ner")
+    docs = [eg.predicted for eg in examples]
+    calls = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append((ner._updates, "?")) or True)
+    # Inference before any training never trims.
+    list(nlp.pipe(["Shaka Khan lives in Berlin."]))
+    assert calls == []
+    for _ in range(3):
+        nlp.update(examples)
+    assert len(calls) == (1 if every else 0)  # the first update after that prediction
+    calls_at = []
+    for step in ("predict", "predict", "update", "predict"):
+        before = len(calls)
+        if step == "predict":
+            ner.predict(docs)
+        else:
+            nlp.update(examples)
+        calls_at += [(ner._updates, step)] * (len(calls) - before)
+    assert calls_at == expected
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "10"])
 def test_release_memory_every_is_checked(bad):
     with pytest.raises(Exception, match="release_memory_every|E060|int"):

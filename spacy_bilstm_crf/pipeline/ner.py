@@ -119,9 +119,11 @@ def make_bilstm_crf_ner(
     alternatives: put the probability of each entity's span under every
         label in the attrs of doc.spans[spans_key] (attrs["alternatives"]).
     release_memory_every: in training, hand the heap's free memory back to
-        the OS every this many updates (glibc's malloc_trim; 0: never). It
-        keeps training memory from growing with the steps (see
-        spacy_bilstm_crf.memory); it changes nothing that is computed.
+        the OS every this many updates, and when training switches to
+        prediction (an evaluation in `spacy train`) and back (glibc's
+        malloc_trim; 0: never). It keeps training memory from growing with
+        the steps (see spacy_bilstm_crf.memory); it changes nothing that is
+        computed.
     max_predict_words: predict in chunks of whole docs of at most this many
         words (a longer doc is a chunk of its own; 0: no limit). nlp.pipe and
         nlp.evaluate hand the component [nlp] batch_size docs at once (1,000
@@ -192,6 +194,7 @@ class BiLSTMCRFNER(TrainablePipe):
         self.release_memory_every = release_memory_every
         self.max_predict_words = max_predict_words
         self._updates = 0
+        self._mode: Optional[str] = None  # "update" or "predict": what ran last
         self.scorer = scorer
         self._cache_key: Optional[Tuple] = None
         self._tags: List[str] = []
@@ -246,6 +249,7 @@ class BiLSTMCRFNER(TrainablePipe):
         label alternatives if asked: per doc, one item per decoded
         sequence), in chunks of at most `max_predict_words` words. Does not
         modify the docs."""
+        self._switch_mode("predict")
         docs = list(docs)
         chunks = list(chunks_by_words(docs, self.max_predict_words))
         if len(chunks) == 1:
@@ -326,6 +330,7 @@ class BiLSTMCRFNER(TrainablePipe):
         validate_examples(examples, "BiLSTMCRFNER.update")
         if not any(len(eg.predicted) for eg in examples):
             return losses
+        self._switch_mode("update")
         set_dropout_rate(self.model, drop)
         scores, backprop = self.model.begin_update([eg.predicted for eg in examples])
         for s in scores:
@@ -341,6 +346,16 @@ class BiLSTMCRFNER(TrainablePipe):
         if self.release_memory_every and self._updates % self.release_memory_every == 0:
             memory.release_free_memory()
         return losses
+
+    def _switch_mode(self, mode: str) -> None:
+        """Hand the heap's free memory back when training turns to prediction
+        or back: each leaves the other a heap fragmented by blocks of other
+        sizes (an evaluation of CoNLL dev left ~150-280 MiB that the next 50
+        updates built on; docs/benchmarks.md, issue 18). Inference alone
+        never trims."""
+        if self._mode is not None and self._mode != mode and self.release_memory_every:
+            memory.release_free_memory()
+        self._mode = mode
 
     def get_loss(self, examples: Iterable[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:
         """Loss and gradient of the scores. For the CRF this also adds the
