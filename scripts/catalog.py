@@ -90,7 +90,7 @@ MODELS: Dict[str, Dict[str, Any]] = {
 }
 
 # The models `spacy project run all` trains and compares (project.yml's `models` var).
-PROJECT_MODELS = ("bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "spacy_ner", "transformer_crf")
+PROJECT_MODELS = ("bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "spacy_ner", "transformer_crf")
 
 
 def project_config(model: str) -> str:

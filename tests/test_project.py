@@ -28,7 +28,7 @@ pytest.importorskip("matplotlib")
 pytestmark = pytest.mark.timeout(1800)
 
 ROOT = Path(__file__).parent.parent
-MODELS = ["bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "spacy_ner", "transformer_crf"]
+MODELS = ["bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "spacy_ner", "transformer_crf"]
 CORPUS = "bc5cdr_sample"
 N_SENTENCES = 40
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}

@@ -1,8 +1,9 @@
 """CoNLL-2003 converter on small files with the real files' quirks."""
 import pytest
 
-from spacy_bilstm_crf.converters import ConversionError, conll_to_docs, docs_to_iob2_tags
+from spacy_bilstm_crf.converters import conll_to_docs, docs_to_iob2_tags
 from spacy_bilstm_crf.converters.iob import IOB1_STRAY_B, IOB2_STRAY_I
+from helpers.converters import assert_conversion_error
 
 # IOB1, both -DOCSTART- spellings, a stray B-MISC after O (as in eng.train),
 # B-LOC after I-LOC (two adjacent entities), no final newline.
@@ -105,15 +106,9 @@ def test_conll_two_columns_and_trailing_spaces(tmp_path):
 )
 def test_conll_errors(tmp_path, text, line, expected):
     path = write(tmp_path, text)
-    with pytest.raises(ConversionError) as err:
-        conll_to_docs(path)
-    assert err.value.line == line
-    assert err.value.path == str(path)
-    assert expected in str(err.value)
+    assert_conversion_error(lambda: conll_to_docs(path), line=line, path=path, contains=[expected])
 
 
 def test_conll_undecodable(tmp_path):
     path = write(tmp_path, b"A NN O O\n\nB\xff NN O O\n")
-    with pytest.raises(ConversionError, match="utf-8") as err:
-        conll_to_docs(path)
-    assert err.value.line == 3
+    assert_conversion_error(lambda: conll_to_docs(path), line=3, contains=["utf-8"])

@@ -3,6 +3,7 @@ cp1252 bytes, CRLF, quoted comma, start at any 'Sentence: N'."""
 import pytest
 
 from spacy_bilstm_crf.converters import ConversionError, csv_to_docs, docs_to_iob2_tags, parse_split
+from helpers.converters import assert_conversion_error
 
 ROWS = [
     "Sentence #,Word,POS,Tag",
@@ -101,17 +102,13 @@ def test_split_ratios_reproduce_gmb_split():
     ],
 )
 def test_csv_errors(tmp_path, rows, line, expected):
-    with pytest.raises(ConversionError) as err:
-        csv_to_docs(write_csv(tmp_path, rows))
-    assert err.value.line == line and expected in str(err.value)
+    assert_conversion_error(lambda: csv_to_docs(write_csv(tmp_path, rows)), line=line, contains=[expected])
 
 
 def test_csv_undefined_cp1252_byte(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b"Sentence #,Word,POS,Tag\r\nSentence: 1,a\x81,DT,O\r\n")
-    with pytest.raises(ConversionError, match="cp1252") as err:
-        csv_to_docs(path)
-    assert err.value.line == 2
+    assert_conversion_error(lambda: csv_to_docs(path), line=2, contains=["cp1252"])
 
 
 def test_csv_empty_file(tmp_path):
@@ -123,17 +120,14 @@ def test_csv_empty_file(tmp_path):
 
 def test_csv_unclosed_quote_message_is_short(tmp_path):
     rows = ["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"b,NN,O'] + [",c,NN,O"] * 300
-    with pytest.raises(ConversionError) as err:
-        csv_to_docs(write_csv(tmp_path, rows))
-    assert len(str(err.value)) < 400 and "characters)" in str(err.value)
+    error = assert_conversion_error(lambda: csv_to_docs(write_csv(tmp_path, rows)), contains=["characters)"])
+    assert len(str(error)) < 400
 
 
 def test_csv_huge_field(tmp_path):
     rows = ["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ",a,DT,O", ',"' + "x" * 1_000_000 + '",NN,O']
-    with pytest.raises(ConversionError) as err:
-        csv_to_docs(write_csv(tmp_path, rows))
-    assert err.value.line == 4 and "field larger than field limit" in str(err.value)
-    assert len(str(err.value)) < 400
+    error = assert_conversion_error(lambda: csv_to_docs(write_csv(tmp_path, rows)), line=4, contains=["field larger than field limit"])
+    assert len(str(error)) < 400
 
 
 def test_csv_split_part_matching_nothing_warns(tmp_path):

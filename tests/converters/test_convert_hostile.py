@@ -4,6 +4,7 @@ never a silently changed token or sentence."""
 import pytest
 
 from spacy_bilstm_crf.converters import ConversionError, conll_to_docs, csv_to_docs, tsv_to_docs
+from helpers.converters import assert_conversion_error
 
 BOM = "UTF-8 byte-order mark (stripped)"
 
@@ -64,27 +65,21 @@ def test_bad_tokens(tmp_path, fmt, token, expected):
         pytest.skip("a space separates conll columns")
     rows = [("Aspirin", "B-Chemical"), (token, "O")]
     path = write(tmp_path, fmt, rows)
-    with pytest.raises(ConversionError) as err:
-        read(fmt, path)
-    assert err.value.path == str(path) and err.value.line == (3 if fmt == "csv" else 2)
-    assert expected in str(err.value)
+    error = assert_conversion_error(lambda: read(fmt, path), path=path, line=(3 if fmt == "csv" else 2))
+    assert expected in str(error)
 
 
 @pytest.mark.parametrize("fmt", ["conll", "tsv"])
 def test_nbsp_line_is_not_a_sentence_break(tmp_path, fmt):
     path = write(tmp_path, fmt, [("Aspirin", "B-Chemical")])
     path.write_text(path.read_text() + "\u00a0\nhelps" + (" NN O O\n" if fmt == "conll" else "\tO\n"))
-    with pytest.raises(ConversionError) as err:
-        read(fmt, path)
-    assert err.value.line == 2 and "only Unicode whitespace" in str(err.value)
+    assert_conversion_error(lambda: read(fmt, path), line=2, contains=["only Unicode whitespace"])
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_nul_byte(tmp_path, fmt):
     path = write(tmp_path, fmt, [("Aspirin", "B-Chemical"), None, ("hel\x00ps", "O")])
-    with pytest.raises(ConversionError) as err:
-        read(fmt, path)
-    assert "NUL character" in str(err.value) and err.value.line == (3 if fmt == "csv" else 3)
+    assert_conversion_error(lambda: read(fmt, path), contains=["NUL character"], line=(3 if fmt == "csv" else 3))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -106,7 +101,4 @@ def test_utf16_without_bom(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_latin1_bytes_in_utf8(tmp_path, fmt):
     path = write(tmp_path, fmt, [("Aspirin", "B-Chemical"), None, ("caf\u00e9", "O")], encoding="latin-1")
-    with pytest.raises(ConversionError) as err:
-        read(fmt, path)
-    assert "0xe9" in str(err.value) and "cannot be decoded as utf-8" in str(err.value)
-    assert err.value.line == (3 if fmt == "csv" else 3)
+    assert_conversion_error(lambda: read(fmt, path), contains=["0xe9", "cannot be decoded as utf-8"], line=(3 if fmt == "csv" else 3))

@@ -4,6 +4,7 @@ import pytest
 from spacy.vocab import Vocab
 
 from spacy_bilstm_crf.converters import ConversionError, convert_file, pubtator_to_docs, read_docbin
+from helpers.converters import assert_conversion_error
 
 TITLE = "Naloxone reverses the effect of clonidine."
 ABSTRACT = "In rats, Na+-K+ pumps and 5-HT6 were studied in CHX/Pilo and (DOX)-induced cells. Hypertension fell."
@@ -139,10 +140,7 @@ def test_pubtator_bom_and_crlf_counted(tmp_path):
 def test_pubtator_errors(tmp_path, bad, expected):
     lines = doc_lines()
     lines.insert(3, bad)
-    with pytest.raises(ConversionError) as err:
-        pubtator_to_docs(write(tmp_path, lines))
-    assert err.value.line == 4 and expected in str(err.value)
-    assert err.value.path == str(tmp_path / "p.txt")
+    assert_conversion_error(lambda: pubtator_to_docs(write(tmp_path, lines)), line=4, contains=[expected], path=tmp_path / "p.txt")
 
 
 @pytest.mark.parametrize(
@@ -158,9 +156,7 @@ def test_pubtator_errors(tmp_path, bad, expected):
     ],
 )
 def test_pubtator_document_errors(tmp_path, lines, line, expected):
-    with pytest.raises(ConversionError) as err:
-        pubtator_to_docs(write(tmp_path, lines))
-    assert err.value.line == line and expected in str(err.value)
+    assert_conversion_error(lambda: pubtator_to_docs(write(tmp_path, lines)), line=line, contains=[expected])
 
 
 def test_pubtator_encodings(tmp_path):
@@ -171,6 +167,4 @@ def test_pubtator_encodings(tmp_path):
     docs, _ = pubtator_to_docs(path, encoding="utf-16")
     assert docs[0].text == TEXT
     path.write_bytes("\n".join(doc_lines()).encode("utf8").replace(b"rats", b"r\xe4ts"))
-    with pytest.raises(ConversionError) as err:
-        pubtator_to_docs(path)
-    assert err.value.line == 2 and "0xe4" in str(err.value)
+    assert_conversion_error(lambda: pubtator_to_docs(path), line=2, contains=["0xe4"])

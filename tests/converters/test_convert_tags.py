@@ -2,8 +2,9 @@
 a tag is `O` or `B-TYPE`/`I-TYPE`, anything else names file, line and tag."""
 import pytest
 
-from spacy_bilstm_crf.converters import ConversionError, conll_to_docs, csv_to_docs, tsv_to_docs
+from spacy_bilstm_crf.converters import conll_to_docs, csv_to_docs, tsv_to_docs
 from spacy_bilstm_crf.converters.iob import tag_problem
+from helpers.converters import assert_conversion_error
 
 BAD_TAGS = {
     "B-Disease extra": "contains SPACE",
@@ -60,15 +61,11 @@ def test_bad_tag_rejected_in_every_format(tmp_path, fmt, tag):
     else:
         path.write_text(f"Sentence #,Word,POS,Tag\nSentence: 1,EU,NNP,B-org\n,ulcers,NN,{tag}\n", encoding="utf8")
         reader, line = (lambda p: csv_to_docs(p, encoding="utf-8")), 3
-    with pytest.raises(ConversionError) as err:
-        reader(path)
-    assert err.value.path == str(path) and err.value.line == line
-    assert repr(tag) in str(err.value) and BAD_TAGS[tag] in str(err.value)
+    error = assert_conversion_error(lambda: reader(path), path=path, line=line)
+    assert repr(tag) in str(error) and BAD_TAGS[tag] in str(error)
 
 
 def test_conll_cut_inside_last_tag(tmp_path):
     path = tmp_path / "cut.txt"
     path.write_text("EU NNP I-NP B-ORG\n\nU.N. NNP I-NP I-O", encoding="utf8")
-    with pytest.raises(ConversionError) as err:
-        conll_to_docs(path)
-    assert err.value.line == 3 and "'I-O'" in str(err.value)
+    assert_conversion_error(lambda: conll_to_docs(path), line=3, contains=["'I-O'"])

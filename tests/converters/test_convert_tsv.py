@@ -1,7 +1,8 @@
 """Two-column tsv converter (BC5CDR-IOB layout) and the embedded sample."""
 import pytest
 
-from spacy_bilstm_crf.converters import ConversionError, docs_to_iob2_tags, tsv_to_docs
+from spacy_bilstm_crf.converters import docs_to_iob2_tags, tsv_to_docs
+from helpers.converters import assert_conversion_error
 
 TSV = "Selegiline\tB-Chemical\n-\tO\ninduced\tO\npostural\tB-Disease\nhypotension\tI-Disease\n\nx\tO\n\n"
 
@@ -28,9 +29,7 @@ def test_tsv_documents_of_n_sentences(tmp_path, tag_column):
 def test_tsv_errors(tmp_path, text, line, expected):
     path = tmp_path / "t.tsv"
     path.write_text(text)
-    with pytest.raises(ConversionError) as err:
-        tsv_to_docs(path)
-    assert err.value.line == line and expected in str(err.value)
+    assert_conversion_error(lambda: tsv_to_docs(path), line=line, contains=[expected])
 
 
 @pytest.mark.parametrize("name", ["train.tsv", "dev.tsv"])
