@@ -135,6 +135,7 @@ def train_cmd(
     dev_path: Optional[Path] = typer.Option(None, "--dev-path", help="Use this .spacy/corpus instead of the converted corpus"),
     threads: int = typer.Option(1, "--threads", help="torch/OpenMP/BLAS threads in the training process (0: library defaults)"),
     force: bool = typer.Option(False, "--force", help="Re-run a finished run"),
+    score_only: bool = typer.Option(False, "--score-only", help="The training finished but its scoring did not: score the run's model-best and write the result, with the training's peak memory and CPU time from its logged memory curve"),
 ) -> None:
     """Train one model on one corpus within a wall-clock budget and score model-best on dev."""
     from spacy import util
@@ -155,9 +156,13 @@ def train_cmd(
         paths = corpus_paths(work_dir, corpus)
         train_path = train_path or paths["train"]
         dev_path = dev_path or paths["dev"]
-    if run_dir.exists():
-        subprocess.run(["rm", "-rf", str(run_dir)], check=True)
-    run_dir.mkdir(parents=True)
+    if score_only:
+        if not (run_dir / "output" / "model-best").exists() or not (run_dir / "train_log.jsonl").exists():
+            msg.fail(f"{run_name}: --score-only needs a trained run in {run_dir}", exits=1)
+    else:
+        if run_dir.exists():
+            subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+        run_dir.mkdir(parents=True)
 
     overrides: Dict[str, Any] = dict(COMMON_SET)
     overrides.update(MODELS[model]["set"])
@@ -171,43 +176,55 @@ def train_cmd(
     cfg["training"]["logger"] = {"@loggers": "bench_ner.TimedLogger.v2", "output_file": str(log_path), "memory_every": 50}
     cfg["training"]["before_update"] = {"@callbacks": CLOCKS[clock], "max_seconds": max_minutes * 60}
     cfg_path = run_dir / "config.cfg"
-    cfg.to_disk(cfg_path)
+    if not score_only:
+        cfg.to_disk(cfg_path)
 
     out_dir = run_dir / "output"
     cmd = [
         sys.executable, "-m", "spacy", "train", str(cfg_path), "--output", str(out_dir),
         "--paths.train", str(train_path), "--paths.dev", str(dev_path), "--code", str(HOOKS),
     ]
-    msg.divider(f"{run_name}: training, budget {max_minutes:g} min ({clock} time)")
-    msg.text(" ".join(shlex.quote(c) for c in cmd))
-    load_before = os.getloadavg()
-    run_git = git_state()
-    t0 = time.time()
-    env = dict(os.environ, BENCH_NER_T0=repr(t0), PYTHONUNBUFFERED="1")
-    if threads > 0:
-        env.update({v: str(threads) for v in THREAD_VARS})
-    # the last evaluation + saving, then kill; a CPU budget may take several times longer on a busy machine
-    hard_limit = max_minutes * 60 * (1 if clock == "wall" else 8) + 600
-    killed = False
-    with open(run_dir / "train.out", "w", encoding="utf8") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert proc.stdout is not None
-        for line in proc.stdout:  # progress: spaCy's table, one row per evaluation
-            out.write(line)
-            out.flush()
-            sys.stdout.write("  " + line)
-            sys.stdout.flush()
-            if time.time() - t0 > hard_limit and proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                killed = True
-        proc.wait()
-    wall = time.time() - t0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_kib = usage.ru_maxrss
-    text = (run_dir / "train.out").read_text(encoding="utf8")
-    stopped_by_budget = "BudgetExhausted" in text
-    if proc.returncode != 0 and not stopped_by_budget:
-        msg.fail(f"{run_name}: spacy train failed (exit {proc.returncode}); see {run_dir / 'train.out'}", exits=1)
+    if score_only:
+        run_git, load_before, killed = git_state(), os.getloadavg(), False
+        text = (run_dir / "train.out").read_text(encoding="utf8") if (run_dir / "train.out").exists() else ""
+        stopped_by_budget = "BudgetExhausted" in text
+        memory_rows = [r for r in _read_log(log_path) if r.get("event") == "memory"]
+        logged = [r for r in _read_log(log_path) if r.get("event") == "eval"]
+        wall = logged[-1]["wall_s"] if logged else float("nan")
+        peak_kib = max((r["hwm_mib"] for r in memory_rows), default=float("nan")) * 1024
+        cpu_s = memory_rows[-1]["cpu_s"] if memory_rows else None
+    else:
+        msg.divider(f"{run_name}: training, budget {max_minutes:g} min ({clock} time)")
+        msg.text(" ".join(shlex.quote(c) for c in cmd))
+        load_before = os.getloadavg()
+        run_git = git_state()
+        t0 = time.time()
+        env = dict(os.environ, BENCH_NER_T0=repr(t0), PYTHONUNBUFFERED="1")
+        if threads > 0:
+            env.update({v: str(threads) for v in THREAD_VARS})
+        # the last evaluation + saving, then kill; a CPU budget may take several times longer on a busy machine
+        hard_limit = max_minutes * 60 * (1 if clock == "wall" else 8) + 600
+        killed = False
+        with open(run_dir / "train.out", "w", encoding="utf8") as out:
+            proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            assert proc.stdout is not None
+            for line in proc.stdout:  # progress: spaCy's table, one row per evaluation
+                out.write(line)
+                out.flush()
+                sys.stdout.write("  " + line)
+                sys.stdout.flush()
+                if time.time() - t0 > hard_limit and proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+                    killed = True
+            proc.wait()
+        wall = time.time() - t0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kib = usage.ru_maxrss
+        text = (run_dir / "train.out").read_text(encoding="utf8")
+        stopped_by_budget = "BudgetExhausted" in text
+        if proc.returncode != 0 and not stopped_by_budget:
+            msg.fail(f"{run_name}: spacy train failed (exit {proc.returncode}); see {run_dir / 'train.out'}", exits=1)
+        cpu_s = usage.ru_utime + usage.ru_stime  # the child's CPU time: cpu_s / wall_s shows the contention
 
     rows = [r for r in _read_log(log_path) if r.get("event") == "eval"]
     if not rows:
@@ -251,7 +268,8 @@ def train_cmd(
         "train_update_s": last["update_s"],
         "train_words_per_s": last["words"] / last["update_s"] if last["update_s"] else None,
         "peak_rss_mib": peak_kib / 1024,
-        "cpu_s": usage.ru_utime + usage.ru_stime,  # the child's CPU time: cpu_s / wall_s shows the contention
+        "cpu_s": cpu_s,
+        "scored_later": score_only,  # peak_rss_mib, cpu_s and wall_s then come from the training's log
         "model_best_bytes": _dir_size(model_best),
         "dev": scores,
         "evals": [{k: r[k] for k in ("step", "wall_s", "score", "words")} | {"ents_f": r["scores"].get("ents_f")} for r in rows],

@@ -48,6 +48,15 @@ def test_bench_ner_train_speed_report(tmp_path):
         assert (work / "runs" / f"bc5cdr_{model}" / "output" / "model-best").is_dir()
     # A finished run is skipped.
     assert "already done" in _run("train", "--model", "bilstm_crf", *common)
+    # A run whose scoring was lost is scored again from its model-best and log, without training.
+    result_path = work / "results" / "ner_bc5cdr_bilstm_crf.json"
+    trained = json.loads(result_path.read_text())
+    result_path.unlink()
+    _run("train", "--model", "bilstm_crf", *common, "--score-only")
+    rescored = json.loads(result_path.read_text())
+    assert rescored["scored_later"] is True and trained["scored_later"] is False
+    assert rescored["dev"]["ents_f"] == trained["dev"]["ents_f"] and rescored["steps"] == trained["steps"] == 4
+    assert rescored["peak_rss_mib"] > 0 and rescored["cpu_s"] > 0
     _run("speed", "--corpus", "bc5cdr", "--work-dir", str(work), "--dev-path", str(data["dev"]), "--rounds", "1")
     speed = json.loads((work / "results" / "ner_speed_bc5cdr.json").read_text())
     ours = speed["models"]["bc5cdr_bilstm_crf"]
