@@ -78,7 +78,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "uncertainty": False,
         "alternatives": False,
         "release_memory_every": 50,
-        "max_predict_words": 5000,
+        "max_predict_words": 20000,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -158,7 +158,7 @@ class BiLSTMCRFNER(TrainablePipe):
         uncertainty: bool = False,
         alternatives: bool = False,
         release_memory_every: int = 50,
-        max_predict_words: int = 5000,
+        max_predict_words: int = 20000,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
