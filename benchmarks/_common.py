@@ -7,6 +7,7 @@ sys.path when it runs as `python benchmarks/<script>.py`); importing it puts
 scripts/ on sys.path too.
 """
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -83,6 +84,19 @@ def command(script: str, argv: Optional[List[str]] = None) -> str:
     """The command line that ran `script` (benchmarks/<name>.py), quoted."""
     args = sys.argv[1:] if argv is None else argv
     return " ".join(["python", script] + [shlex.quote(a) for a in args])
+
+
+def parse_settings(items: List[str]) -> Dict[str, Any]:
+    """Repeated `--set KEY=VALUE` options as a dict: VALUE parsed as JSON if
+    it can be (numbers, null, objects), else kept as a string."""
+    settings: Dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            settings[key] = json.loads(value)
+        except ValueError:
+            settings[key] = value
+    return settings
 
 
 # --- evaluation ---------------------------------------------------------------------------------

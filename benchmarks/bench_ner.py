@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_ner_report  # noqa: E402
 from _common import (  # noqa: E402
     COMMON_SET, CORPORA, CORPUS_ALIASES, DATA, MODELS, REPO, corpus_source, date, git_state, machine,
-    train_dev_files, versions,
+    parse_settings, train_dev_files, versions,
 )
 from _common import evaluate as evaluate_model  # noqa: E402
 
@@ -67,13 +67,6 @@ def _set_threads(threads: int) -> None:
 
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _set_dotted(cfg: Dict[str, Any], key: str, value: Any) -> None:
@@ -166,9 +159,7 @@ def train_cmd(
 
     overrides: Dict[str, Any] = dict(COMMON_SET)
     overrides.update(MODELS[model]["set"])
-    for item in set_:
-        key, _, value = item.partition("=")
-        overrides[key] = _parse_value(value)
+    overrides.update(parse_settings(set_))
     cfg = util.load_config(REPO / MODELS[model]["config"], interpolate=False)
     for key, value in overrides.items():
         _set_dotted(cfg, key, value)

@@ -24,7 +24,7 @@ from wasabi import msg
 from spacy_bilstm_crf.readers.oversampling import OversamplingCorpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command, evaluate, machine_line, today  # noqa: E402
+from _common import command, evaluate, machine_line, parse_settings, today  # noqa: E402
 
 READER = "spacy-bilstm-crf.OversamplingCorpus.v1"
 
@@ -134,13 +134,7 @@ def main(
     date: str = typer.Option(today(), "--date", help="Date for the results"),
 ) -> None:
     """Train without and with oversampling; compare per-type, macro and micro F1 on dev."""
-    extra: Dict[str, Any] = {}
-    for item in setting:
-        key, _, value = item.partition("=")
-        try:
-            extra[key] = json.loads(value)
-        except json.JSONDecodeError:
-            extra[key] = value
+    extra = parse_settings(setting)
     work = Path(workdir or tempfile.mkdtemp(prefix="bench_oversampling_"))
     work.mkdir(parents=True, exist_ok=True)
     reader = reader_settings(strategy, target_share, temperature, max_copies, seed)

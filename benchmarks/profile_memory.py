@@ -41,6 +41,10 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import typer
 
+# As a script its folder is on sys.path; tests run it as a script too.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import parse_settings  # noqa: E402
+
 app = typer.Typer(add_completion=False)
 
 MIB = 1024.0 * 1024.0
@@ -209,13 +213,8 @@ def main(
         "paths.train": str(train_path),
         "paths.dev": str(dev_path or train_path),
         "training.batcher.size": batch_words,
+        **parse_settings(set_),
     }
-    for item in set_:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
     config = load_config(config_path, overrides=overrides, interpolate=False)
     t0 = time.time()
     nlp = init_nlp(config)
