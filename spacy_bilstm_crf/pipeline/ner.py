@@ -23,8 +23,8 @@ from thinc.types import Floats2d
 from .. import memory
 from ..errors import Errors
 from ..ml.heads import Head, head_of
-from ..ml.layers.sentences import join_rows, sentence_lengths, split_rows
-from ._ner.analyses import group_by_doc, label_alternatives, set_nbest_groups, uncertainty_attrs
+from ..ml.layers.sentences import sentence_lengths
+from ._ner.analyses import label_alternatives, set_nbest_groups, uncertainty_attrs
 from ._ner.decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ._ner.gold import gold_tag_ids
 from ._ner.losses import crf_loss, softmax_loss
@@ -267,27 +267,9 @@ class BiLSTMCRFNER(TrainablePipe):
             scores = [self.model.ops.alloc2f(0, len(self.tags)) for _ in docs]
         else:
             scores = self.model.predict(docs)
-        segments = self._segments(docs)
-        if segments is None:
-            decoded = decode(
-                self.model, scores, self.constraints, entity_scores=with_scores, temperature=self.temperature, **more
-            )
-            if not extra:
-                return decoded
-            segments = [[len(doc)] for doc in docs]
-        else:
-            decoded = decode(
-                self.model, split_rows(scores, segments), self.constraints,
-                entity_scores=with_scores, temperature=self.temperature, **more,
-            )
-        ops = self.model.ops
-        entity_scores = decoded.entity_scores
-        return Decoded(
-            join_rows(ops, decoded.tag_ids, segments),
-            None if entity_scores is None else join_rows(ops, entity_scores, segments),
-            None if decoded.nbest is None else group_by_doc(decoded.nbest, segments),
-            None if decoded.uncertainty is None else group_by_doc(decoded.uncertainty, segments),
-            None if decoded.alternatives is None else join_rows(ops, decoded.alternatives, segments),
+        return decode(
+            self.model, scores, self.constraints, segments=self._segments(docs),
+            entity_scores=with_scores, temperature=self.temperature, **more,
         )
 
     def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
@@ -363,18 +345,15 @@ class BiLSTMCRFNER(TrainablePipe):
         examples = list(examples)
         validate_examples(examples, "BiLSTMCRFNER.get_loss")
         gold = gold_tag_ids(examples, self.tags, self.tag_scheme, labels=self.labels, name=self.name)
+        if head_of(self.model) is Head.SOFTMAX:
+            # Token by token: the sequences do not matter.
+            return softmax_loss(self.model, scores, gold)
         segments = self._segments([eg.predicted for eg in examples])
-        if segments is not None:
-            scores, gold = split_rows(scores, segments), split_rows(gold, segments)
-        if head_of(self.model) is Head.CRF:
-            allowed = tuple(c.numpy() for c in self.constraints)
-            gold = [mask_invalid_gold(g, allowed)[0] for g in gold]
-            loss, d_scores = crf_loss(self.model, scores, gold, self.constraints)
-        else:
-            loss, d_scores = softmax_loss(self.model, scores, gold)
-        if segments is not None:
-            d_scores = join_rows(self.model.ops, d_scores, segments)
-        return loss, d_scores
+        allowed = tuple(c.numpy() for c in self.constraints)
+        gold = [
+            mask_invalid_gold(g, allowed, None if segments is None else segments[i])[0] for i, g in enumerate(gold)
+        ]
+        return crf_loss(self.model, scores, gold, self.constraints, segments)
 
     def initialize(
         self,

@@ -13,25 +13,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy
 from spacy.tokens import Doc, Span, SpanGroup
 
-from .decoding import NBest
+from .decoding import NBest, Pieces
 from .tags import tag_ids_to_offsets
-
-# One item per decoded sequence, with its token offsets in the doc.
-Pieces = List[Tuple[int, int, Any]]
-
-
-def group_by_doc(items: List[Any], segments: List[List[int]]) -> List[Pieces]:
-    """Per-sequence items (in order) -> per doc, (start, end, item) triples."""
-    out, i = [], 0
-    for sizes in segments:
-        pieces, start = [], 0
-        for size in sizes:
-            pieces.append((start, start + size, items[i]))
-            start += size
-            i += 1
-        out.append(pieces)
-    return out
-
 
 def set_nbest_groups(doc: Doc, key: str, n_best: int, pieces: Pieces, tags: Sequence[str], scheme: str) -> None:
     """doc.spans[f"{key}_{r}"]: the entities of every sequence's r-th best

@@ -5,7 +5,7 @@ transitions, the softmax heads with log-probabilities and zero transitions, so
 their output is the most probable *valid* sequence (argmax repaired by the
 scheme's constraints) rather than a per-token argmax that may be invalid.
 """
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
 import torch
@@ -60,13 +60,14 @@ class NBest(NamedTuple):
 
 
 class Decoded(NamedTuple):
-    """What `predict` hands to `set_annotations`: tag ids per doc and, when
+    """What `predict` hands to `set_annotations`, per doc: tag ids and, when
     asked for, the probability of each decoded entity (in entity order).
 
-    Asked for with `n_best`, `uncertainty` or `alternatives` (one item per
-    decoded sequence; `predict` groups them per doc): the n best analyses;
-    (best-path probability, margin to the second, entropy in nats); and
-    (entities, labels) probabilities of each entity's span under each label.
+    Asked for with `n_best`, `uncertainty` or `alternatives`: per doc, one
+    (start, end, item) piece per decoded sequence (`Pieces`) with the n best
+    analyses (`NBest`) or (best-path probability, margin to the second,
+    entropy in nats); and the (entities, labels) probabilities of each
+    entity's span under each label.
     """
 
     tag_ids: List[Ints1d]
@@ -74,6 +75,52 @@ class Decoded(NamedTuple):
     nbest: Optional[List] = None
     uncertainty: Optional[List] = None
     alternatives: Optional[List] = None
+
+
+# One item per decoded sequence of a doc, with its token offsets in the doc.
+Pieces = List[Tuple[int, int, Any]]
+
+
+class Sequences(NamedTuple):
+    """How a batch's docs are cut into the sequences the CRF decodes (their
+    sentences, or each doc whole): the doc and the length of every sequence,
+    in order. An empty doc is one empty sequence (it has one analysis, the
+    empty one); sequences of length 0 are left out of the recursions."""
+
+    doc: numpy.ndarray  # (S,) index of each sequence's doc
+    lengths: numpy.ndarray  # (S,) its length
+    segments: List[List[int]]  # per doc, its sequences' lengths
+
+    @classmethod
+    def of(cls, scores: Sequence[Floats2d], segments: Optional[List[List[int]]]) -> "Sequences":
+        if segments is None:
+            segments = [[len(s)] for s in scores]
+        assert [sum(sizes) for sizes in segments] == [len(s) for s in scores], "segments do not cover the rows"
+        doc = numpy.repeat(numpy.arange(len(segments)), [len(sizes) for sizes in segments])
+        lengths = numpy.asarray([size for sizes in segments for size in sizes], dtype="int64")
+        return cls(doc, lengths, segments)
+
+    @property
+    def nonempty(self) -> numpy.ndarray:
+        """Indices of the sequences of length > 0 (the rows of the recursions)."""
+        return numpy.flatnonzero(self.lengths)
+
+    @property
+    def starts(self) -> numpy.ndarray:
+        """(S,) first row of each sequence in the concatenation of all docs' rows."""
+        return numpy.cumsum(self.lengths) - self.lengths
+
+    def per_doc(self, items: Sequence[Any]) -> List[Pieces]:
+        """Per-sequence items (in order) -> per doc, (start, end, item) pieces."""
+        out, i = [], 0
+        for sizes in self.segments:
+            pieces, start = [], 0
+            for size in sizes:
+                pieces.append((start, start + size, items[i]))
+                start += size
+                i += 1
+            out.append(pieces)
+        return out
 
 
 def chunks_by_words(docs: List[Doc], max_words: int) -> Iterator[List[Doc]]:
@@ -102,18 +149,30 @@ def concat_decoded(parts: Sequence[Decoded]) -> Decoded:
     return Decoded(*fields)
 
 
+def _doc_rows(values: numpy.ndarray, value_docs: numpy.ndarray, n_docs: int) -> List[numpy.ndarray]:
+    """Rows of `values` grouped by their doc (in order), one array per doc."""
+    bounds = numpy.searchsorted(value_docs, numpy.arange(n_docs + 1))
+    return [values[bounds[i] : bounds[i + 1]] for i in range(n_docs)]
+
+
 def decode(
     model: Model,
     scores: List[Floats2d],
     constraints: Optional[Constraints],
     *,
+    segments: Optional[List[List[int]]] = None,
     entity_scores: Optional[Tuple[Sequence[str], str]] = None,
     temperature: float = 1.0,
     n_best: int = 1,
     uncertainty: bool = False,
     alternatives: bool = False,
 ) -> Decoded:
-    """Best valid tag ids per sequence (empty arrays for empty ones).
+    """Best valid tag ids per doc (empty arrays for empty docs).
+
+    segments: per doc, the lengths of the sequences its rows are decoded as
+    (its sentences); default: each doc is one sequence. The docs' rows are
+    concatenated once and every sequence decoded in place, so sentences
+    cost no copies.
 
     entity_scores: (tags, scheme) to also compute each decoded entity's
     probability: for the CRF the exact marginal probability of that labelled
@@ -126,49 +185,57 @@ def decode(
     see `Decoded`; they run the k-best decoder (`kbest`), whose first path
     is the Viterbi path, and one forward-backward over every sequence.
     """
+    seqs = Sequences.of(scores, segments)
     if n_best > 1 or uncertainty or alternatives:
         return _decode_more(
-            model, scores, constraints, entity_scores=entity_scores, temperature=temperature,
+            model, scores, seqs, constraints, entity_scores=entity_scores, temperature=temperature,
             n_best=n_best, uncertainty=uncertainty, alternatives=alternatives,
         )
     output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
     probs: Optional[List[Floats1d]] = None
     if entity_scores is not None:
         probs = [numpy.zeros((0,), dtype="float32") for _ in scores]
-    nonempty = [i for i, s in enumerate(scores) if len(s)]
-    if not nonempty:
+    rows = seqs.nonempty
+    if not len(rows):
         return Decoded(output, probs)
     with torch.inference_mode():
-        flat, lengths = flat_scores(model.ops, [scores[i] for i in nonempty])
-        if head_of(model) is Head.SOFTMAX:
-            flat = torch.log(flat.clamp(min=1e-12))
+        flat, lengths = _flat_sequences(model, scores, seqs)
         _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
         tags_t, _ = viterbi_packed(flat, pack_layout(lengths), trans, start, end)
         tags_np = tags_t.numpy().astype("int32")
-        offsets = numpy.cumsum([0] + lengths.tolist())
-        for row, i in enumerate(nonempty):
-            output[i] = tags_np[offsets[row] : offsets[row + 1]]
+        doc_starts = numpy.cumsum([0] + [len(s) for s in scores])
+        for i in range(len(scores)):
+            output[i] = tags_np[doc_starts[i] : doc_starts[i + 1]]
         if probs is not None:
             tags, scheme = entity_scores
+            starts = seqs.starts
             spans = [
                 (row, s, e)
-                for row, i in enumerate(nonempty)
-                for s, e, _ in tag_ids_to_offsets(output[i], tags, scheme)
+                for row, j in enumerate(rows)
+                for s, e, _ in tag_ids_to_offsets(tags_np[starts[j] : starts[j] + seqs.lengths[j]], tags, scheme)
             ]
             span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
             continuation = torch.from_numpy(continuation_ids(tags, scheme))
             t = temperature
             log_p = span_log_probs(flat / t, lengths, trans / t, start / t, end / t, tags_t, span_t, continuation)
             values = log_p.exp().clamp(max=1.0).numpy().astype("float32")
-            rows = span_t[:, 0].numpy()
-            for row, i in enumerate(nonempty):
-                probs[i] = values[rows == row]
+            probs = _doc_rows(values, seqs.doc[rows][span_t[:, 0].numpy()], len(scores))
     return Decoded(output, probs)
+
+
+def _flat_sequences(model: Model, scores: List[Floats2d], seqs: Sequences) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The docs' rows concatenated as one (N, K) tensor (log-probabilities for
+    a softmax head) and the (B,) lengths of its non-empty sequences."""
+    flat, _ = flat_scores(model.ops, [s for s in scores if len(s)])
+    if head_of(model) is Head.SOFTMAX:
+        flat = torch.log(flat.clamp(min=1e-12))
+    return flat, torch.from_numpy(seqs.lengths[seqs.nonempty])
 
 
 def _decode_more(
     model: Model,
     scores: List[Floats2d],
+    seqs: Sequences,
     constraints: Optional[Constraints],
     *,
     entity_scores: Optional[Tuple[Sequence[str], str]],
@@ -181,18 +248,17 @@ def _decode_more(
     alternatives: one k-best pass, one forward-backward for all of them."""
     k = max(n_best, 2 if uncertainty else 1)
     n_labels = len(labels_of(entity_scores[0])) if entity_scores is not None else 0
+    n_docs, n_seqs = len(scores), len(seqs.lengths)
     output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
     probs = None if entity_scores is None else [numpy.zeros((0,), dtype="float32") for _ in scores]
     # An empty sequence has one analysis, the empty one, for sure.
-    nbest = [NBest(numpy.zeros((1, 0), dtype="int32"), numpy.ones((1,), dtype="float32")) for _ in scores]
-    unsure = [numpy.asarray([1.0, 1.0, 0.0], dtype="float32") for _ in scores]
+    nbest = [NBest(numpy.zeros((1, 0), dtype="int32"), numpy.ones((1,), dtype="float32")) for _ in range(n_seqs)]
+    unsure = [numpy.asarray([1.0, 1.0, 0.0], dtype="float32") for _ in range(n_seqs)]
     alts = [numpy.zeros((0, n_labels), dtype="float32") for _ in scores]
-    nonempty = [i for i, s in enumerate(scores) if len(s)]
-    if nonempty:
+    rows = seqs.nonempty
+    if len(rows):
         with torch.inference_mode():
-            flat, lengths = flat_scores(model.ops, [scores[i] for i in nonempty])
-            if head_of(model) is Head.SOFTMAX:
-                flat = torch.log(flat.clamp(min=1e-12))
+            flat, lengths = _flat_sequences(model, scores, seqs)
             _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
             packing = pack_layout(lengths)
             paths, path_scores = kbest_viterbi_packed(flat, packing, trans, start, end, k, allowed=constraints)
@@ -202,31 +268,33 @@ def _decode_more(
             fb = forward_backward(scaled[0], packing, *scaled[1:]) if uncertainty or entity_scores else None
             stats = path_log_probs(*scaled[:1], packing, *scaled[1:], paths, path_scores > -numpy.inf,
                                    entropy=uncertainty, fb=fb)
-            offsets = numpy.cumsum([0] + lengths.tolist())
+            starts = seqs.starts
             best = paths[0].astype("int32")
+            doc_starts = numpy.cumsum([0] + [len(s) for s in scores])
+            for i in range(n_docs):
+                output[i] = best[doc_starts[i] : doc_starts[i + 1]]
             path_probs = numpy.exp(stats.log_probs).clip(max=1.0)
-            for row, i in enumerate(nonempty):
-                output[i] = best[offsets[row] : offsets[row + 1]]
+            for row, j in enumerate(rows):
                 have = int((path_scores[row, :n_best] > -numpy.inf).sum())
-                nbest[i] = NBest(
-                    paths[:have, offsets[row] : offsets[row + 1]].astype("int32"),
+                nbest[j] = NBest(
+                    paths[:have, starts[j] : starts[j] + seqs.lengths[j]].astype("int32"),
                     path_probs[row, :have].astype("float32"),
                 )
                 if uncertainty:
                     p = path_probs[row]
-                    unsure[i] = numpy.asarray([p[0], p[0] - p[1], stats.entropy[row]], dtype="float32")
+                    unsure[j] = numpy.asarray([p[0], p[0] - p[1], stats.entropy[row]], dtype="float32")
             if entity_scores is not None:
                 tags, scheme = entity_scores
+                sequence_paths = [best[starts[j] : starts[j] + seqs.lengths[j]] for j in rows]
                 per_span = _entity_probs(
-                    scaled, lengths, torch.from_numpy(paths[0]), [output[i] for i in nonempty], tags, scheme,
-                    fb, alternatives,
+                    scaled, lengths, torch.from_numpy(paths[0]), sequence_paths, tags, scheme, fb, alternatives,
                 )
-                rows = per_span[0]
-                for row, i in enumerate(nonempty):
-                    probs[i] = per_span[1][rows == row]
-                    alts[i] = per_span[2][rows == row]
+                span_docs = seqs.doc[rows][per_span[0]]
+                probs = _doc_rows(per_span[1], span_docs, n_docs)
+                alts = _doc_rows(per_span[2], span_docs, n_docs)
     return Decoded(
-        output, probs, nbest if n_best > 1 else None, unsure if uncertainty else None,
+        output, probs, seqs.per_doc(nbest) if n_best > 1 else None,
+        seqs.per_doc(unsure) if uncertainty else None,
         alts if alternatives and entity_scores is not None else None,
     )
 

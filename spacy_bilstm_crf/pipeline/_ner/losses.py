@@ -10,7 +10,7 @@ from thinc.api import Model, torch2xp
 from thinc.types import Floats2d, Ints1d
 
 from ...ml.crf import crf_nll_packed
-from .decoding import Constraints, flat_scores, transition_scores
+from .decoding import Constraints, Sequences, flat_scores, transition_scores
 from ...ml.layers.crf_params import inc_crf_grads
 
 
@@ -36,21 +36,26 @@ def crf_loss(
     emissions: List[Floats2d],
     gold: List[Ints1d],
     constraints: Optional[Constraints],
+    segments: Optional[List[List[int]]] = None,
 ) -> Tuple[float, List[Floats2d]]:
-    """CRF negative log-likelihood. Increments the gradients of the model's
-    CRF parameters and returns the gradient of the emissions."""
+    """CRF negative log-likelihood of each doc's gold tags, or of each of
+    its sequences (`segments`: per doc, its sentences' lengths; see
+    `decoding.Sequences`). Increments the gradients of the model's CRF
+    parameters and returns the gradient of the emissions, per doc."""
     ops = model.ops
     d_scores = [ops.alloc2f(*e.shape) for e in emissions]
     nonempty = [i for i, e in enumerate(emissions) if len(e)]
     if not nonempty:
         return 0.0, d_scores
-    flat, lengths = flat_scores(ops, [emissions[i] for i in nonempty], requires_grad=True)
+    seqs = Sequences.of(emissions, segments)
+    flat, _ = flat_scores(ops, [emissions[i] for i in nonempty], requires_grad=True)
+    lengths = torch.from_numpy(seqs.lengths[seqs.nonempty])
     gold_flat = torch.from_numpy(numpy.concatenate([gold[i] for i in nonempty]).astype("int64"))
     leaves, (trans, start, end) = transition_scores(model, flat.shape[1], constraints, requires_grad=True)
     loss = crf_nll_packed(flat, gold_flat, lengths, trans, start, end)
     loss.backward()
     inc_crf_grads(model.get_ref("crf"), tuple(torch2xp(leaf.grad) for leaf in leaves))
-    d_nonempty = ops.unflatten(ops.asarray2f(torch2xp(flat.grad)), ops.asarray1i(lengths.tolist()))
+    d_nonempty = ops.unflatten(ops.asarray2f(torch2xp(flat.grad)), ops.asarray1i([len(emissions[i]) for i in nonempty]))
     for i, d in zip(nonempty, d_nonempty):
         d_scores[i] = d
     return float(loss.item()), d_scores

@@ -122,10 +122,13 @@ def tag_index(tags: Sequence[str]) -> Dict[str, int]:
 
 
 def mask_invalid_gold(
-    ids: numpy.ndarray, allowed: Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]
+    ids: numpy.ndarray,
+    allowed: Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray],
+    lengths: Optional[Sequence[int]] = None,
 ) -> Tuple[numpy.ndarray, int]:
-    """Gold tag ids of one sequence with the tags that break the scheme's
-    constraints set to missing (-1), and how many were.
+    """Gold tag ids of consecutive sequences (`lengths`, default: one
+    sequence) with the tags that break the scheme's constraints set to
+    missing (-1), and how many were.
 
     A sentence boundary inside a gold entity (a sentencizer's mistake) leaves
     a sentence that ends on B/I or starts on I/L. Under a constrained CRF such
@@ -135,16 +138,20 @@ def mask_invalid_gold(
     """
     trans, start, end = allowed
     ids = ids.copy()
-    bad = numpy.zeros((len(ids),), dtype=bool)
     if len(ids) == 0:
         return ids, 0
+    sizes = numpy.asarray([len(ids)] if lengths is None else lengths, dtype="int64")
+    sizes = sizes[sizes > 0]
+    firsts = numpy.cumsum(sizes) - sizes
+    lasts = firsts + sizes - 1
+    bad = numpy.zeros((len(ids),), dtype=bool)
     known = ids >= 0
-    if known[0] and not start[ids[0]]:
-        bad[0] = True
-    if known[-1] and not end[ids[-1]]:
-        bad[-1] = True
+    bad[firsts] |= known[firsts] & ~start[numpy.maximum(ids[firsts], 0)]
+    bad[lasts] |= known[lasts] & ~end[numpy.maximum(ids[lasts], 0)]
+    # Transitions inside each sequence, none across a boundary.
     pairs = known[:-1] & known[1:]
-    broken = numpy.zeros((max(len(ids) - 1, 0),), dtype=bool)
+    pairs[lasts[:-1]] = False
+    broken = numpy.zeros((len(ids) - 1,), dtype=bool)
     broken[pairs] = ~trans[ids[:-1][pairs], ids[1:][pairs]]
     bad[:-1] |= broken
     bad[1:] |= broken

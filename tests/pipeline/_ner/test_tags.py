@@ -70,3 +70,21 @@ def test_mask_invalid_gold_keeps_valid_and_masks_broken_edges(scheme):
         # Ends on B-: invalid end under BILUO.
         masked, n = mask_invalid_gold(numpy.array([ids["O"], ids["B-PER"]]), allowed)
         assert n == 1 and masked.tolist() == [ids["O"], -1]
+
+
+@pytest.mark.parametrize("scheme", ["BILUO", "BIO"])
+def test_mask_invalid_gold_over_sequences_is_each_sequence_alone(scheme):
+    """With `lengths`, every sequence is masked as if alone: its own start
+    and end, and no transition across a boundary."""
+    tags = get_tags(["LOC", "PER"], scheme)
+    allowed = allowed_transitions(tags, scheme)
+    rng = numpy.random.default_rng(0)
+    for _ in range(200):
+        lengths = rng.integers(1, 6, size=rng.integers(1, 5)).tolist()
+        ids = rng.integers(-1, len(tags), size=sum(lengths))
+        joined, n = mask_invalid_gold(ids, allowed, lengths)
+        pieces = numpy.split(ids, numpy.cumsum(lengths)[:-1])
+        alone = [mask_invalid_gold(piece, allowed) for piece in pieces]
+        assert joined.tolist() == numpy.concatenate([m for m, _ in alone]).tolist()
+        assert n == sum(k for _, k in alone)
+    assert mask_invalid_gold(numpy.zeros((0,), dtype="int64"), allowed, [0])[1] == 0
