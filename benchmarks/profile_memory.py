@@ -119,6 +119,28 @@ class PhaseMeter:
         return out
 
 
+def _update_row(step: int, batch: List[Any], meter: PhaseMeter, nlp: Any, annotates: List[str],
+                release_every: int) -> Dict[str, Any]:
+    """One update: its batch's shape, how many updates after the last heap
+    trim it ran, and each phase's peak above its start (MiB), to find what
+    makes the largest peaks. (`nlp.update` annotates copies of the batch's
+    docs, so the sentences are set again here on copies.)"""
+    docs = [eg.predicted.copy() for eg in batch]
+    for name in annotates:
+        docs = [nlp.get_pipe(name)(doc) for doc in docs]
+    sentences = [len(sent) for doc in docs if doc.has_annotation("SENT_START") for sent in doc.sents]
+    row: Dict[str, Any] = {
+        "step": step, "words": sum(len(doc) for doc in docs), "docs": len(docs),
+        "longest_doc": max((len(doc) for doc in docs), default=0),
+        "sentences": len(sentences), "longest_sentence": max(sentences, default=0),
+        "updates_since_trim": (step - 1) % release_every if release_every else None,
+    }
+    for name, rows in meter.rows.items():
+        if not name.startswith("evaluate") and rows:
+            row[name] = round(rows[-1]["rss_peak_mib"], 1)
+    return row
+
+
 def _instrument(nlp: Any, meter: PhaseMeter) -> bool:
     """Wrap the phases of our component's update; False without it."""
     from thinc.api import Model
@@ -193,7 +215,7 @@ def main(
     steps: int = typer.Option(200, help="Updates to run"),
     warmup: int = typer.Option(20, help="Updates before measuring (allocator and caches settle)"),
     batch_words: int = typer.Option(1000, help="Words per batch (constant)"),
-    top: int = typer.Option(12, help="Lines of traced growth to keep"),
+    top: int = typer.Option(12, help="Lines of traced growth, and updates with the highest peaks, to keep"),
     output: Optional[Path] = typer.Option(None, help="JSON output"),
     set_: List[str] = typer.Option([], "--set", help="Config override KEY=VALUE (JSON value), repeatable"),
     trace: bool = typer.Option(True, help="Trace Python/numpy allocations (tracemalloc); --no-trace for CPU times"),
@@ -226,7 +248,10 @@ def main(
     batches = (batch for _, batch in create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]))
     meter = PhaseMeter(trace)
     ours = _instrument(nlp, meter)
+    release_every = next((getattr(pipe, "release_memory_every", 0) for _, pipe in nlp.pipeline
+                          if hasattr(pipe, "release_memory_every")), 0)
     rss_curve = []
+    updates: List[Dict[str, Any]] = []
     first_snapshot = None
     rss_after_init = _status_kib("VmRSS") / 1024.0
     hwm_after_init = _status_kib("VmHWM") / 1024.0
@@ -241,6 +266,8 @@ def main(
             with meter.phase("whole update"):
                 nlp.update(batch, sgd=optimizer, drop=T["dropout"], losses=losses,
                            annotates=T["annotating_components"])
+            if meter.active:
+                updates.append(_update_row(step + 1, batch, meter, nlp, T["annotating_components"], release_every))
             if step == warmup and trace:
                 first_snapshot = tracemalloc.take_snapshot()
             if dev_path is not None and (step + 1) % eval_every == 0:
@@ -279,6 +306,7 @@ def main(
         "phases": meter.summary(),
         "static": {**_param_bytes(nlp), **_optimizer_bytes(optimizer)},
         "traced_growth": growth,
+        "top_updates": sorted(updates, key=lambda row: -row["whole update"])[:top],
         "rss_curve": rss_curve,
     }
     text = json.dumps(result, indent=2)

@@ -48,6 +48,14 @@ def test_profile_measures_each_phase_of_our_update(train_path, tmp_path):
     static = result["static"]
     assert static["params_mib"] > 0 and static["adam_mom1_mib"] > 0 and static["averages_mib"] > 0
     assert len(result["rss_curve"]) == 5
+    # The measured updates, highest peak first, with their batches' shape.
+    top = result["top_updates"]
+    assert sorted(row["step"] for row in top) == [3, 4, 5]
+    assert [row["whole update"] for row in top] == sorted((row["whole update"] for row in top), reverse=True)
+    for row in top:
+        assert row["words"] > 0 and row["docs"] > 0 and row["sentences"] >= row["docs"]
+        assert 0 < row["longest_sentence"] <= row["longest_doc"]
+        assert row["updates_since_trim"] == (row["step"] - 1) % 50  # the config's release_memory_every
 
 
 def test_profile_of_spacy_ner_measures_whole_updates_untraced(train_path, tmp_path):
