@@ -248,7 +248,7 @@ def main(
     batches = (batch for _, batch in create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]))
     meter = PhaseMeter(trace)
     ours = _instrument(nlp, meter)
-    release_every = next((getattr(pipe, "release_memory_every", 0) for _, pipe in nlp.pipeline
+    release_every = next((pipe.release_memory_every for _, pipe in nlp.pipeline
                           if hasattr(pipe, "release_memory_every")), 0)
     rss_curve = []
     updates: List[Dict[str, Any]] = []

@@ -89,6 +89,7 @@ class Sequences(NamedTuple):
 
     doc: numpy.ndarray  # (S,) index of each sequence's doc
     lengths: numpy.ndarray  # (S,) its length
+    starts: numpy.ndarray  # (S,) its first row in the concatenation of all docs' rows
     segments: List[List[int]]  # per doc, its sequences' lengths
 
     @classmethod
@@ -98,17 +99,21 @@ class Sequences(NamedTuple):
         assert [sum(sizes) for sizes in segments] == [len(s) for s in scores], "segments do not cover the rows"
         doc = numpy.repeat(numpy.arange(len(segments)), [len(sizes) for sizes in segments])
         lengths = numpy.asarray([size for sizes in segments for size in sizes], dtype="int64")
-        return cls(doc, lengths, segments)
+        return cls(doc, lengths, numpy.cumsum(lengths) - lengths, segments)
 
     @property
     def nonempty(self) -> numpy.ndarray:
         """Indices of the sequences of length > 0 (the rows of the recursions)."""
         return numpy.flatnonzero(self.lengths)
 
-    @property
-    def starts(self) -> numpy.ndarray:
-        """(S,) first row of each sequence in the concatenation of all docs' rows."""
-        return numpy.cumsum(self.lengths) - self.lengths
+    def rows(self, j: int) -> slice:
+        """Sequence j's rows in the concatenation of all docs' rows."""
+        return slice(self.starts[j], self.starts[j] + self.lengths[j])
+
+    def by_doc(self, array: numpy.ndarray) -> List[numpy.ndarray]:
+        """An array over the concatenation of all docs' rows, cut per doc (views)."""
+        bounds = numpy.cumsum([0] + [sum(sizes) for sizes in self.segments])
+        return [array[bounds[i] : bounds[i + 1]] for i in range(len(self.segments))]
 
     def per_doc(self, items: Sequence[Any]) -> List[Pieces]:
         """Per-sequence items (in order) -> per doc, (start, end, item) pieces."""
@@ -203,16 +208,13 @@ def decode(
         _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
         tags_t, _ = viterbi_packed(flat, pack_layout(lengths), trans, start, end)
         tags_np = tags_t.numpy().astype("int32")
-        doc_starts = numpy.cumsum([0] + [len(s) for s in scores])
-        for i in range(len(scores)):
-            output[i] = tags_np[doc_starts[i] : doc_starts[i + 1]]
+        output = seqs.by_doc(tags_np)
         if probs is not None:
             tags, scheme = entity_scores
-            starts = seqs.starts
             spans = [
                 (row, s, e)
                 for row, j in enumerate(rows)
-                for s, e, _ in tag_ids_to_offsets(tags_np[starts[j] : starts[j] + seqs.lengths[j]], tags, scheme)
+                for s, e, _ in tag_ids_to_offsets(tags_np[seqs.rows(j)], tags, scheme)
             ]
             span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
             continuation = torch.from_numpy(continuation_ids(tags, scheme))
@@ -268,16 +270,13 @@ def _decode_more(
             fb = forward_backward(scaled[0], packing, *scaled[1:]) if uncertainty or entity_scores else None
             stats = path_log_probs(*scaled[:1], packing, *scaled[1:], paths, path_scores > -numpy.inf,
                                    entropy=uncertainty, fb=fb)
-            starts = seqs.starts
             best = paths[0].astype("int32")
-            doc_starts = numpy.cumsum([0] + [len(s) for s in scores])
-            for i in range(n_docs):
-                output[i] = best[doc_starts[i] : doc_starts[i + 1]]
+            output = seqs.by_doc(best)
             path_probs = numpy.exp(stats.log_probs).clip(max=1.0)
             for row, j in enumerate(rows):
                 have = int((path_scores[row, :n_best] > -numpy.inf).sum())
                 nbest[j] = NBest(
-                    paths[:have, starts[j] : starts[j] + seqs.lengths[j]].astype("int32"),
+                    paths[:have, seqs.rows(j)].astype("int32"),
                     path_probs[row, :have].astype("float32"),
                 )
                 if uncertainty:
@@ -285,7 +284,7 @@ def _decode_more(
                     unsure[j] = numpy.asarray([p[0], p[0] - p[1], stats.entropy[row]], dtype="float32")
             if entity_scores is not None:
                 tags, scheme = entity_scores
-                sequence_paths = [best[starts[j] : starts[j] + seqs.lengths[j]] for j in rows]
+                sequence_paths = [best[seqs.rows(j)] for j in rows]
                 per_span = _entity_probs(
                     scaled, lengths, torch.from_numpy(paths[0]), sequence_paths, tags, scheme, fb, alternatives,
                 )
