@@ -161,6 +161,11 @@ class Errors(str, Enum):
     E414 = "Unknown format {format!r}: choose one of {choices}"
     E415 = "--split is only supported for the csv format"
     E416 = "--tokenizer is only used by the pubtator format (the others keep the source's tokens)"
+    E417 = (
+        "The CRF likelihood found no allowed path through {n} sequence(s): the gold tags break the "
+        "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or the scores of "
+        "every allowed tag are over 700 below a forbidden one's."
+    )
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

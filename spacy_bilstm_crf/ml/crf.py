@@ -1,18 +1,20 @@
 """Linear-chain CRF algorithms, batched on the packed layout (see `packing`).
 
-The likelihood is pytorch-crf's forward algorithm and path score, and the
-tests hold it to pytorch-crf's numbers; it runs on the packed layout because
-pytorch-crf's own autograd grows with the square of the longest sentence.
+The likelihood and its gradient come from one scaled forward-backward pass
+in numpy (`lattice_packed`), and the tests hold them to pytorch-crf's numbers
+and to path enumeration; it runs on the packed layout because pytorch-crf's
+own autograd grows with the square of the longest sentence.
 Decoding is a batched Viterbi whose backtrace is vectorized over the batch,
 with no per-sample Python loop (pytorch-crf's `decode` backtraces each sample
 in Python and returns lists). Missing gold tags are marginalised: the
 numerator sums over every path that agrees with the known tags.
 """
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import numpy
 import torch
 
+from ..errors import Errors
 from .packing import Packing, pack_layout, start_offsets
 
 # Added to the score of a forbidden transition or tag. Large enough that such
@@ -42,59 +44,141 @@ def apply_constraints(
     )
 
 
-def log_partition_packed(
-    flat: torch.Tensor,
-    packing: Packing,
-    transitions: torch.Tensor,
-    start: torch.Tensor,
-    end: torch.Tensor,
-) -> torch.Tensor:
-    """(B,) log Z of concatenated sequences (N, K), differentiable.
+class Lattice(NamedTuple):
+    """What the forward-backward algorithm gives for one set of sequences:
+    log_z (B,) in sorted order; node (N, K) tag marginals, packed; pair (K, K)
+    the expected count of every transition, summed over all sequences."""
 
-    The forward algorithm of pytorch-crf's `_compute_normalizer`, on the packed
-    layout. pytorch-crf reads `emissions[t]` at every step, and autograd turns
-    each of those reads into a zero-filled gradient of the whole (T, B, K)
-    tensor: training cost grows with the square of the longest sentence
-    (~80% of a CoNLL update). Splitting the packed emissions into steps keeps
-    the backward linear, and finished sequences leave the batch.
+    log_z: numpy.ndarray
+    node: numpy.ndarray
+    pair: numpy.ndarray
+
+
+def lattice_packed(
+    em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray
+) -> Lattice:
+    """Forward-backward over packed (N, K) emissions, in float64 numpy.
+
+    The recursions run in probability space, each row rescaled to sum 1 (the
+    classic scaled forward-backward): a step is one (n, K) x (K, K) product,
+    and numpy's per-call cost is a fraction of torch's (a CoNLL batch runs
+    as many steps as its longest "sentence", 150-400 in results tables).
+    With both recursions rescaled, a position's tag marginals are alpha * beta
+    normalised, and only the forward scales are needed, for log Z. Forbidden
+    transitions (PENALTY) become exact zeros; in float64 no allowed path
+    underflows.
     """
-    sizes = packing.batch_sizes.tolist()
-    em = flat.index_select(0, packing.index).split(sizes)
-    score = start.unsqueeze(0) + em[0]  # (n, K)
-    done = []
-    for t in range(1, len(sizes)):
-        n = sizes[t]
-        if n < score.shape[0]:
-            done.append(score[n:])
-            score = score[:n]
-        # (n, K_from, 1) + (K_from, K_to) + (n, 1, K_to), summed over K_from.
-        score = torch.logsumexp(score.unsqueeze(2) + transitions + em[t].unsqueeze(1), dim=1)
-    done.append(score)
-    # Sequences finish longest last: reversed, the pieces are in sorted order.
-    final = torch.cat(done[::-1], dim=0) + end
-    return packing.unsort(torch.logsumexp(final, dim=1))
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    shift = em.max(axis=1)
+    factor = numpy.exp(em - shift[:, None])  # emission factors in (0, 1]
+    move_shift, start_shift, end_shift = transitions.max(), start.max(), end.max()
+    moves = numpy.exp(transitions - move_shift)
+    end_factor = numpy.exp(end - end_shift)
+    alpha = numpy.empty_like(em)
+    totals = numpy.empty(em.shape[0])
+    n = sizes[0]
+    raw = numpy.exp(start - start_shift) * factor[:n]
+    totals[:n] = raw.sum(axis=1)
+    with numpy.errstate(invalid="ignore", divide="ignore"):  # a row without an allowed path: raised below
+        alpha[:n] = raw / totals[:n, None]
+        for t in range(1, len(sizes)):
+            n, here, prev = sizes[t], steps[t], steps[t - 1]
+            raw = alpha[prev : prev + n] @ moves
+            raw *= factor[here : here + n]
+            total = totals[here : here + n]
+            raw.sum(axis=1, out=total)
+            numpy.divide(raw, total[:, None], out=alpha[here : here + n])
+    # log Z: each row's scale, plus the shifts taken out, summed per sequence.
+    rank = numpy.arange(em.shape[0]) - numpy.repeat(steps[:-1], sizes)  # sorted sequence of each packed row
+    if not (totals > 0).all():
+        raise ValueError(Errors.E417.format(n=numpy.unique(rank[~(totals > 0)]).size))
+    logs = numpy.log(totals) + shift + move_shift
+    logs[: sizes[0]] += start_shift - move_shift
+    last = _last_rows(packing).numpy()
+    log_z = numpy.bincount(rank, weights=logs, minlength=len(last))
+    at_end = alpha[last] @ end_factor
+    if not (at_end > 0).all():
+        raise ValueError(Errors.E417.format(n=int((~(at_end > 0)).sum())))
+    log_z += numpy.log(at_end) + end_shift
+
+    beta = numpy.empty_like(em)
+    beta[:] = end_factor / end_factor.sum()  # rows that end their sequence keep this
+    moves_t = numpy.ascontiguousarray(moves.T)
+    for t in range(len(sizes) - 2, -1, -1):
+        n, here, nxt = sizes[t + 1], steps[t], steps[t + 1]
+        raw = (factor[nxt : nxt + n] * beta[nxt : nxt + n]) @ moves_t
+        numpy.divide(raw, raw.sum(axis=1, keepdims=True), out=beta[here : here + n])
+    node = alpha * beta
+    node /= node.sum(axis=1, keepdims=True)
+    # Transition counts over every pair (row r at t - 1, row q at t) of one
+    # sequence: alpha[r, a] moves[a, b] factor[q, b] beta[q, b], normalised per pair.
+    if len(sizes) > 1:
+        r, q = _previous_rows(packing)
+        after = factor[q] * beta[q]
+        before = alpha[r]
+        norm = (before * (after @ moves_t)).sum(axis=1)
+        pair = ((before / norm[:, None]).T @ after) * moves
+    else:
+        pair = numpy.zeros_like(moves)
+    return Lattice(log_z, node, pair)
 
 
-def path_scores(
-    flat: torch.Tensor,
-    tags: torch.Tensor,
-    packing: Packing,
-    transitions: torch.Tensor,
-    start: torch.Tensor,
-    end: torch.Tensor,
-) -> torch.Tensor:
-    """(B,) score of each concatenated sequence's tag path (pytorch-crf's
-    `_compute_score`, vectorized over all positions at once)."""
-    lengths, offsets = packing.lengths, packing.offsets
-    last = offsets + lengths - 1
-    emitted = flat.gather(1, tags.unsqueeze(1)).squeeze(1)
-    moves = transitions[tags[:-1], tags[1:]]
-    # A move into a sequence's first position comes from the previous sequence.
-    moves = moves.index_fill(0, offsets[1:] - 1, 0.0) if lengths.shape[0] > 1 else moves
-    per_position = emitted + torch.cat([emitted.new_zeros((1,)), moves])
-    seq = torch.repeat_interleave(torch.arange(lengths.shape[0]), lengths)
-    summed = per_position.new_zeros((lengths.shape[0],)).index_add(0, seq, per_position)
-    return summed + start[tags[offsets]] + end[tags[last]]
+def _previous_rows(packing: Packing) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Every packed row q after its sequence's first, and the row r before it."""
+    sizes = packing.batch_sizes.numpy()
+    q = numpy.arange(int(sizes[0]), packing.steps[-1])
+    return q - numpy.repeat(sizes[:-1], sizes[1:]), q
+
+
+class _PackedNLL(torch.autograd.Function):
+    """Summed CRF negative log-likelihood, its gradient the forward-backward
+    marginals minus the gold side's (counts of the gold path, or its own
+    marginals where tags are missing), all from one numpy pass: autograd
+    through a per-step recursion records nodes at every step and replays them
+    backwards, which cost more than the algorithm itself."""
+
+    @staticmethod
+    def forward(ctx, flat, transitions, start, end, gold, packing):  # type: ignore[override]
+        def as_numpy(x: torch.Tensor) -> numpy.ndarray:
+            return x.detach().cpu().numpy().astype(numpy.float64)
+
+        trans, first_scores, end_scores = as_numpy(transitions), as_numpy(start), as_numpy(end)
+        index = packing.index.cpu().numpy()
+        em, tags = as_numpy(flat)[index], gold.cpu().numpy()[index]  # packed
+        first = numpy.arange(packing.batch_sizes.tolist()[0])
+        last = _last_rows(packing).numpy()
+        free = lattice_packed(em, packing, trans, first_scores, end_scores)
+        known = tags >= 0
+        if known.all():
+            # The gold side is one path: its score, and its counts.
+            r, q = _previous_rows(packing)
+            rows = numpy.arange(len(tags))
+            gold_log_z = (
+                em[rows, tags].sum() + trans[tags[r], tags[q]].sum()
+                + first_scores[tags[first]].sum() + end_scores[tags[last]].sum()
+            )
+            gold_node = numpy.zeros_like(em)
+            gold_node[rows, tags] = 1.0
+            gold_pair = numpy.zeros_like(trans)
+            numpy.add.at(gold_pair, (tags[r], tags[q]), 1.0)
+        else:
+            # Missing tags: every path that agrees with the known tags.
+            allowed = ~known[:, None] | (numpy.arange(em.shape[1])[None, :] == tags[:, None])
+            gold = lattice_packed(numpy.where(allowed, em, em + PENALTY), packing, trans, first_scores, end_scores)
+            gold_log_z, gold_node, gold_pair = gold.log_z.sum(), gold.node, gold.pair
+        d_em = free.node - gold_node
+        grads = (
+            packing.unpack(torch.from_numpy(d_em)),
+            torch.from_numpy(free.pair - gold_pair),
+            torch.from_numpy(d_em[first].sum(axis=0)),
+            torch.from_numpy(d_em[last].sum(axis=0)),
+        )
+        ctx.grads = [g.to(device=x.device, dtype=x.dtype) for g, x in zip(grads, (flat, transitions, start, end))]
+        return flat.new_tensor(free.log_z.sum() - gold_log_z)
+
+    @staticmethod
+    def backward(ctx, d_loss):  # type: ignore[override]
+        return tuple(g * d_loss for g in ctx.grads) + (None, None)
 
 
 def crf_nll_packed(
@@ -107,19 +191,9 @@ def crf_nll_packed(
 ) -> torch.Tensor:
     """Summed negative log-likelihood of the gold tags of concatenated
     sequences: flat (N, K) emissions, gold (N,) long, -1 where the tag is
-    missing (any tag allowed there); lengths (B,) with every length >= 1."""
-    packing = pack_layout(lengths)
-    log_z = log_partition_packed(flat, packing, transitions, start, end)
-    known = gold >= 0
-    if bool(known.all()):
-        log_gold = path_scores(flat, gold, packing, transitions, start, end)
-        return (log_z - log_gold).sum()
-    gold_allowed = torch.zeros_like(flat, dtype=torch.bool)
-    gold_allowed.scatter_(1, gold.clamp(min=0).unsqueeze(1), True)
-    gold_allowed |= ~known.unsqueeze(1)
-    constrained = flat + (~gold_allowed).to(flat.dtype) * PENALTY
-    log_gold = log_partition_packed(constrained, packing, transitions, start, end)
-    return (log_z - log_gold).sum()
+    missing (any tag allowed there); lengths (B,) with every length >= 1.
+    Differentiable in the emissions and the three score tensors."""
+    return _PackedNLL.apply(flat, transitions, start, end, gold, pack_layout(lengths))
 
 
 def crf_nll(

@@ -74,3 +74,59 @@ def test_packing_matches_torch_pad_and_pack():
     (d_ref,) = torch.autograd.grad(reference.pow(2).sum(), flat)
     assert torch.allclose(ours, reference, atol=1e-6)
     assert torch.allclose(d_ours, d_ref, atol=1e-6)
+
+
+def _brute_force_cost(lengths, step_cost):
+    """Lowest cost over every split of the sorted lengths into consecutive groups."""
+    best = [0.0] + [float("inf")] * len(lengths)
+    for end in range(1, len(lengths) + 1):
+        for begin in range(end):
+            best[end] = min(best[end], best[begin] + lengths[begin] * (step_cost + end - begin))
+    return best[-1]
+
+
+@pytest.mark.parametrize("step_cost", [0.0, 1.5, 10.0])
+def test_group_sizes_are_the_cheapest_split(step_cost):
+    from spacy_bilstm_crf.ml.layers.packed_lstm import group_sizes
+
+    rng = numpy.random.default_rng(0)
+    for _ in range(200):
+        lengths = numpy.sort(rng.integers(1, 30, size=int(rng.integers(1, 9))))[::-1]
+        sizes = group_sizes(lengths, step_cost)
+        assert sum(sizes) == len(lengths) and min(sizes) >= 1
+        starts = numpy.cumsum([0] + sizes[:-1])
+        cost = sum(lengths[s] * (step_cost + n) for s, n in zip(starts, sizes))
+        assert cost == pytest.approx(_brute_force_cost(list(lengths), step_cost))
+
+
+def test_group_sizes_keep_a_long_table_apart():
+    """One 400-token 'sentence' among 50 short ones runs alone, not padding them."""
+    from spacy_bilstm_crf.ml.layers.packed_lstm import group_sizes
+
+    lengths = numpy.array([400] + [20] * 50)
+    assert group_sizes(lengths, 1.5) == [1, 50]
+    assert group_sizes(numpy.array([7, 7, 7]), 1.5) == [3]
+    assert group_sizes(numpy.array([], dtype=int), 1.5) == []
+
+
+def test_output_does_not_depend_on_grouping(monkeypatch):
+    """Outputs and input gradients are the same whatever the split into groups."""
+    import torch
+
+    import spacy_bilstm_crf.ml.layers.packed_lstm as packed
+
+    torch.manual_seed(0)
+    module = packed.PackedLSTMModule(4, 3, depth=2, dropout=0.0, bidirectional=True)
+    lengths = torch.tensor([3, 40, 1, 7, 2, 40, 5])
+    flat = torch.randn(int(lengths.sum()), 4, requires_grad=True)
+    results = []
+    for step_cost in (0.0, 1.5, 1000.0):  # one group per length .. one group
+        monkeypatch.setattr(packed, "STEP_COST", step_cost)
+        n_groups = len(packed._padded_groups(lengths, step_cost))
+        out = module(flat, lengths)
+        (d_flat,) = torch.autograd.grad(out.pow(2).sum(), flat)
+        results.append((n_groups, out, d_flat))
+    assert results[0][0] == 6 and results[-1][0] == 1
+    for _, out, d_flat in results[1:]:
+        assert torch.allclose(out, results[0][1], atol=1e-6)
+        assert torch.allclose(d_flat, results[0][2], atol=1e-6)
