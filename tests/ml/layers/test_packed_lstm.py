@@ -130,3 +130,23 @@ def test_output_does_not_depend_on_grouping(monkeypatch):
     for _, out, d_flat in results[1:]:
         assert torch.allclose(out, results[0][1], atol=1e-6)
         assert torch.allclose(d_flat, results[0][2], atol=1e-6)
+
+
+@pytest.mark.parametrize("user_value,expected", [(None, "256"), ("0", "0")])
+def test_onednn_primitive_cache_is_bounded_unless_the_user_chose(user_value, expected):
+    """Loading a pipeline (the entry points import the layer) bounds oneDNN's
+    primitive cache before any LSTM runs; a value the user set is kept."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
+    if user_value is not None:
+        env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = user_value
+    code = (
+        "import os, spacy\n"
+        "spacy.registry.architectures.get('spacy-bilstm-crf.BiLSTMCRFTagger.v2')\n"
+        "print(os.environ['ONEDNN_PRIMITIVE_CACHE_CAPACITY'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
