@@ -54,32 +54,29 @@ class Lattice(NamedTuple):
     pair: numpy.ndarray
 
 
-def lattice_packed(
+def scaled_forward(
     em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray
-) -> Lattice:
-    """Forward-backward over packed (N, K) emissions, in float64 numpy.
-
-    The recursions run in probability space, each row rescaled to sum 1 (the
-    classic scaled forward-backward): a step is one (n, K) x (K, K) product,
-    and numpy's per-call cost is a fraction of torch's (a CoNLL batch runs
-    as many steps as its longest "sentence", 150-400 in results tables).
-    With both recursions rescaled, a position's tag marginals are alpha * beta
-    normalised, and only the forward scales are needed, for log Z. Forbidden
+) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """The forward algorithm over packed (N, K) float64 emissions, in
+    probability space with every row rescaled to sum 1 (the classic scaled
+    forward recursion): alpha (N, K) packed, and log Z (B,) in sorted order,
+    from the logs of the scales summed per sequence once at the end. A step
+    is one (n, K) x (K, K) product and 3 small array operations: numpy's
+    per-call cost is a fraction of torch's, and a CoNLL batch runs as many
+    steps as its longest "sentence" (150-400 in results tables). Forbidden
     transitions (PENALTY) become exact zeros; in float64 no allowed path
-    underflows.
-    """
+    underflows. A sequence with no allowed path gets a log Z of -inf or NaN."""
     steps, sizes = packing.steps, packing.batch_sizes.tolist()
     shift = em.max(axis=1)
     factor = numpy.exp(em - shift[:, None])  # emission factors in (0, 1]
     move_shift, start_shift, end_shift = transitions.max(), start.max(), end.max()
     moves = numpy.exp(transitions - move_shift)
-    end_factor = numpy.exp(end - end_shift)
     alpha = numpy.empty_like(em)
     totals = numpy.empty(em.shape[0])
     n = sizes[0]
     raw = numpy.exp(start - start_shift) * factor[:n]
     totals[:n] = raw.sum(axis=1)
-    with numpy.errstate(invalid="ignore", divide="ignore"):  # a row without an allowed path: raised below
+    with numpy.errstate(invalid="ignore", divide="ignore"):  # a row without an allowed path
         alpha[:n] = raw / totals[:n, None]
         for t in range(1, len(sizes)):
             n, here, prev = sizes[t], steps[t], steps[t - 1]
@@ -88,19 +85,31 @@ def lattice_packed(
             total = totals[here : here + n]
             raw.sum(axis=1, out=total)
             numpy.divide(raw, total[:, None], out=alpha[here : here + n])
-    # log Z: each row's scale, plus the shifts taken out, summed per sequence.
-    rank = numpy.arange(em.shape[0]) - numpy.repeat(steps[:-1], sizes)  # sorted sequence of each packed row
-    if not (totals > 0).all():
-        raise ValueError(Errors.E417.format(n=numpy.unique(rank[~(totals > 0)]).size))
-    logs = numpy.log(totals) + shift + move_shift
-    logs[: sizes[0]] += start_shift - move_shift
-    last = _last_rows(packing).numpy()
-    log_z = numpy.bincount(rank, weights=logs, minlength=len(last))
-    at_end = alpha[last] @ end_factor
-    if not (at_end > 0).all():
-        raise ValueError(Errors.E417.format(n=int((~(at_end > 0)).sum())))
-    log_z += numpy.log(at_end) + end_shift
+        # Per packed row: the log of its scale, its emission shift and, past
+        # the first step, the moves' shift; summed over each sequence's rows.
+        logs = numpy.log(totals) + shift + move_shift
+        logs[: sizes[0]] += start_shift - move_shift
+        rank = numpy.arange(em.shape[0]) - numpy.repeat(steps[:-1], sizes)  # sorted sequence of each row
+        log_z = numpy.bincount(rank, weights=logs, minlength=sizes[0])
+        log_z += numpy.log(alpha[_last_rows(packing).numpy()] @ numpy.exp(end - end_shift)) + end_shift
+    return alpha, log_z
 
+
+def lattice_packed(
+    em: numpy.ndarray, packing: Packing, transitions: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray
+) -> Lattice:
+    """Forward-backward over packed (N, K) emissions, in float64 numpy:
+    `scaled_forward`, and the backward recursion rescaled the same way. With
+    both rescaled, a position's tag marginals are alpha * beta normalised, and
+    a transition's, alpha moves factor beta normalised per pair of positions.
+    Raises E417 where a sequence has no allowed path."""
+    alpha, log_z = scaled_forward(em, packing, transitions, start, end)
+    if not numpy.isfinite(log_z).all():
+        raise ValueError(Errors.E417.format(n=int((~numpy.isfinite(log_z)).sum())))
+    steps, sizes = packing.steps, packing.batch_sizes.tolist()
+    factor = numpy.exp(em - em.max(axis=1, keepdims=True))
+    moves = numpy.exp(transitions - transitions.max())
+    end_factor = numpy.exp(end - end.max())
     beta = numpy.empty_like(em)
     beta[:] = end_factor / end_factor.sum()  # rows that end their sequence keep this
     moves_t = numpy.ascontiguousarray(moves.T)

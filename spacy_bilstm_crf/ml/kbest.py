@@ -22,7 +22,7 @@ from typing import NamedTuple, Optional, Tuple
 import numpy
 import torch
 
-from .crf import _last_rows, _viterbi_forward, forward_backward
+from .crf import _last_rows, _viterbi_forward, forward_backward, scaled_forward
 from .packing import Packing
 
 Allowed = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -334,41 +334,9 @@ def _entropy(em, tr, st, en, log_alpha, log_beta, log_z, firsts, lasts) -> numpy
 def _log_partition_numpy(
     flat: torch.Tensor, packing: Packing, transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor
 ) -> numpy.ndarray:
-    """(B,) log Z: `crf.forward_backward`'s scaled forward recursion in numpy
-    (float64), where each step is 4 small array operations; the logs of the
-    scales are summed per sequence once at the end."""
+    """(B,) log Z of float64 scores, in the given order: `crf.scaled_forward`."""
     em = flat.index_select(0, packing.index).numpy()  # (N, K) packed
-    trans, first, last = transitions.numpy(), start.numpy(), end.numpy()
-    steps, sizes = packing.steps, packing.batch_sizes.tolist()
-    shift = em.max(axis=1)
-    factor = numpy.exp(em - shift[:, None])
-    move_shift = trans.max()
-    moves = numpy.exp(trans - move_shift)
-    totals = numpy.empty(em.shape[0])
-    alpha = numpy.exp(first - first.max()) * factor[: sizes[0]]
-    totals[: sizes[0]] = alpha.sum(axis=1)
-    alpha /= totals[: sizes[0], None]
-    end_factor = numpy.exp(last - last.max())
-    closing = numpy.empty(sizes[0])  # alpha . end at each sequence's last row
-    for t in range(1, len(sizes) + 1):
-        n = sizes[t] if t < len(sizes) else 0
-        if n < len(alpha):
-            closing[n : len(alpha)] = alpha[n:] @ end_factor
-        if not n:
-            break
-        here = steps[t]
-        alpha = (alpha[:n] @ moves) * factor[here : here + n]
-        totals[here : here + n] = alpha.sum(axis=1)
-        alpha /= totals[here : here + n, None]
-    # Per packed row: log of its scale, its emission shift and, past the
-    # first step, the moves' shift; summed over each sequence's rows.
-    per_row = numpy.log(totals) + shift
-    per_row[sizes[0] :] += move_shift
-    rank = numpy.empty(em.shape[0], dtype=numpy.int64)
-    for t in range(len(sizes)):
-        rank[steps[t] : steps[t] + sizes[t]] = numpy.arange(sizes[t])
-    by_rank = numpy.bincount(rank, weights=per_row, minlength=sizes[0])
-    log_z_sorted = by_rank + first.max() + numpy.log(closing) + last.max()
-    out = numpy.empty(sizes[0])
+    _, log_z_sorted = scaled_forward(em, packing, transitions.numpy(), start.numpy(), end.numpy())
+    out = numpy.empty(len(log_z_sorted))
     out[packing.order.numpy()] = log_z_sorted
     return out
