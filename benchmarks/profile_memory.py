@@ -298,6 +298,8 @@ def main(
         "ours": ours,
         "traced": trace,
         "malloc_env": {key: value for key, value in os.environ.items() if key.startswith("MALLOC_")},
+        # as the run saw it: the package sets a default when it is not given
+        "onednn_primitive_cache_capacity": os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"),
         "rss_after_init_mib": round(rss_after_init, 1),
         "hwm_after_init_mib": round(hwm_after_init, 1),
         "rss_end_mib": round(rss_before_trim, 1),

@@ -122,7 +122,11 @@ def test_nbest_uncertainty_and_alternatives_in_records(model, corpus, tmp_path):
         for ent in row["entities"]:
             assert ent["alternatives"][ent["label"]] == pytest.approx(ent["score"], abs=1e-5)
     # The filter keeps exactly the docs below the limit, in order.
-    limit = sorted(r["uncertainty"]["best_probability"] for r in rows)[len(rows) // 3]
+    # A limit halfway between two neighbouring values: the second run batches the docs differently, and the
+    # LSTM's sums then round differently (~1e-7), which must not carry a doc across the limit.
+    values = sorted(r["uncertainty"]["best_probability"] for r in rows)
+    cut = next(i for i in range(len(rows) // 3, len(values)) if values[i] - values[i - 1] > 1e-4)
+    limit = (values[cut - 1] + values[cut]) / 2
     kept = tmp_path / "uncertain.jsonl"
     stats = annotate_local(model, corpus, kept, progress=False, uncertain_below=limit)
     expected = [r["line"] for r in rows if r["uncertainty"]["best_probability"] < limit]
