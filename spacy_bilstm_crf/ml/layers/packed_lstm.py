@@ -36,11 +36,12 @@ os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
 # primitive for each distinct (steps, sequences) shape it has run, ~0.2 MiB
 # each, up to 1,024 by default. Training hardly repeats a shape, so that cache
 # only grew: +200 MiB over a CoNLL run, the largest part of our training
-# memory above spaCy's `ner`. 256 keeps inference's hits (CoNLL dev
-# words/s as with 1,024) and bounds the cache at ~50 MiB. oneDNN reads the
+# memory above spaCy's `ner`, and the reason its peak grew with the steps.
+# Off (0) by default: the same model and update time, a flat peak; inference,
+# which repeats shapes more, runs ~15% more words/s with 256. oneDNN reads the
 # variable once, at its first primitive, so it is set here, before any LSTM
-# runs; a value the user set wins (0 turns the cache off).
-ONEDNN_CACHE_CAPACITY = 256
+# runs; a value the user set wins.
+ONEDNN_CACHE_CAPACITY = 0
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(ONEDNN_CACHE_CAPACITY))
 
 # The cost of one time step of a padded group, whatever its size, in units of
