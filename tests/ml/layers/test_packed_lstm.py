@@ -133,9 +133,9 @@ def test_output_does_not_depend_on_grouping(monkeypatch):
 
 
 @pytest.mark.parametrize("user_value,expected", [(None, "0"), ("256", "256")])
-def test_onednn_primitive_cache_is_bounded_unless_the_user_chose(user_value, expected):
-    """Loading a pipeline (the entry points import the layer) bounds oneDNN's
-    primitive cache before any LSTM runs; a value the user set is kept."""
+def test_onednn_primitive_cache_is_off_unless_the_user_chose(user_value, expected):
+    """Loading a pipeline (the entry points import the layer) turns oneDNN's
+    primitive cache off before any LSTM runs; a value the user set is kept."""
     import os
     import subprocess
     import sys
