@@ -4,7 +4,8 @@ Reads METRICS_DIR/<model>.json (scripts/evaluate.py) and TRAINING_DIR/<model>/tr
 (spaCy's ConsoleLogger.v3, written by scripts/train.py) and writes to METRICS_DIR:
 
 * comparison.md: one row per model: entity P/R/F1 (seqeval strict IOB2, equal to
-  spaCy's scorer), F1 per type, token accuracy next to F1, training time and steps, words/s;
+  spaCy's scorer), F1 on entities seen and unseen in training (when evaluate.py had
+  the training data), F1 per type, token accuracy next to F1, training time and steps, words/s;
 * training_curves.png: training loss (mean per step between evaluations) and dev entity F1
   against the step, every model;
 * f1_per_type.png: per-type F1 bars;
@@ -42,7 +43,9 @@ def entity_types(metrics: Dict[str, Dict]) -> List[str]:
 def markdown_table(metrics: Dict[str, Dict]) -> str:
     """One row per model; percentages with one decimal."""
     types = entity_types(metrics)
-    head = (["model", "P", "R", "F1", "token acc"] + [f"F1 {t}" for t in types]
+    split = all(m.get("seen_unseen") for m in metrics.values())
+    head = (["model", "P", "R", "F1"] + (["F1 seen", "F1 unseen"] if split else []) + ["token acc"]
+            + [f"F1 {t}" for t in types]
             + ["train s (CPU s)", "steps", "words/s", "seqeval = spaCy"])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, m in metrics.items():
@@ -51,8 +54,9 @@ def markdown_table(metrics: Dict[str, Dict]) -> str:
         train_s = f"{m['train_seconds']:.0f}" if m.get("train_seconds") is not None else "-"
         if m.get("train_cpu_seconds") is not None:
             train_s += f" ({m['train_cpu_seconds']:.0f})"
-        row = ([name, f"{100 * ent['p']:.1f}", f"{100 * ent['r']:.1f}", f"**{100 * ent['f']:.1f}**",
-                f"{100 * m['token_accuracy']:.1f}"] + per
+        seen_unseen = ([f"{100 * m['seen_unseen'][g]['f']:.1f}" for g in ("seen", "unseen")] if split else [])
+        row = ([name, f"{100 * ent['p']:.1f}", f"{100 * ent['r']:.1f}", f"**{100 * ent['f']:.1f}**"]
+               + seen_unseen + [f"{100 * m['token_accuracy']:.1f}"] + per
                + [train_s, str(m.get("max_steps") or "-"), f"{m['words_per_second']:,.0f}",
                   "yes" if m["seqeval_spacy_agree"] else f"NO ({m['seqeval_spacy_max_difference']:.1e})"])
         lines.append("| " + " | ".join(row) + " |")

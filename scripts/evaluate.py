@@ -12,7 +12,13 @@ For each model TRAINING_DIR/<model>/model-best, writes METRICS_DIR/<model>.json 
 * token accuracy (IOB2 tag with type) - reported only next to entity F1, since
   most tokens are `O` and it flatters every model;
 * words/s of `nlp.pipe`, training time (from train_meta.json) and a confusion
-  count of entity types with "missed" and "spurious".
+  count of entity types with "missed" and "spurious";
+* with `--train-path`, the scores on **seen** and **unseen** entities apart: a
+  mention is seen when the same text with the same type is an entity in the
+  training data (gold mentions for recall, predicted ones for precision). Most
+  errors on new text are unseen names, so unseen F1 is dev's best stand-in for
+  how a model generalises (Augenstein et al., 2017, "Generalisation in named
+  entity recognition").
 
 Predictions for seqeval are made on the gold tokens, so token i of the prediction
 is token i of the gold: no alignment guesses.
@@ -22,7 +28,7 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import spacy
 import typer
@@ -61,6 +67,39 @@ def confusion(golds: List[Doc], preds: List[Doc]) -> Dict[str, Dict[str, int]]:
     for (gold_label, pred_label), n in sorted(counts.items()):
         table.setdefault(gold_label, {})[pred_label] = n
     return table
+
+
+def entity_keys(docs: Iterable[Doc]) -> Set[Tuple[str, str]]:
+    """(text, label) of every entity in the docs: what "seen in training" means."""
+    return {(ent.text, ent.label_) for doc in docs for ent in doc.ents}
+
+
+def seen_unseen_scores(train_keys: Set[Tuple[str, str]], golds: List[Doc], preds: List[Doc]) -> Dict:
+    """Exact-match entity P/R/F1 on seen and on unseen mentions apart.
+
+    A gold mention counts toward the recall of its group, a predicted one toward
+    the precision of its group; the group of a mention is whether its (text,
+    label) is in `train_keys`. Mentions match by character offsets and label, so
+    the predictions may come from the gold tokens or from the pipeline's own
+    tokenizer; a correct prediction has the gold's text and label, so it lands
+    in the same group as the gold it matches.
+    """
+    counts = {group: Counter() for group in ("seen", "unseen")}
+    for gold, pred in zip(golds, preds):
+        pred_spans = {(e.start_char, e.end_char, e.label_) for e in pred.ents}
+        for ents, key in ((gold.ents, "gold"), (pred.ents, "pred")):
+            for ent in ents:
+                group = "seen" if (ent.text, ent.label_) in train_keys else "unseen"
+                counts[group][key] += 1
+                if key == "gold" and (ent.start_char, ent.end_char, ent.label_) in pred_spans:
+                    counts[group]["correct"] += 1
+    scores = {}
+    for group, c in counts.items():
+        p = c["correct"] / c["pred"] if c["pred"] else 0.0
+        r = c["correct"] / c["gold"] if c["gold"] else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        scores[group] = {"p": p, "r": r, "f": f, "gold": c["gold"], "predicted": c["pred"], "correct": c["correct"]}
+    return scores
 
 
 def seqeval_scores(y_true: List[List[str]], y_pred: List[List[str]]) -> Dict:
@@ -111,8 +150,9 @@ def predict_on_gold_tokens(nlp: Language, golds: List[Doc]) -> Tuple[List[Doc], 
     return preds, sum(len(d) for d in preds) / max(seconds, 1e-9)
 
 
-def evaluate_model(model_dir: Path, dev_path: Path) -> Dict:
-    """All metrics of one trained pipeline on the dev DocBin."""
+def evaluate_model(model_dir: Path, dev_path: Path, train_path: Optional[Path] = None) -> Dict:
+    """All metrics of one trained pipeline on the dev DocBin (and on its seen and
+    unseen entities apart, given the training DocBin)."""
     nlp = spacy.load(model_dir)
     golds = list(DocBin().from_disk(dev_path).get_docs(nlp.vocab))
     preds, words_per_second = predict_on_gold_tokens(nlp, golds)
@@ -139,6 +179,8 @@ def evaluate_model(model_dir: Path, dev_path: Path) -> Dict:
         "train_cpu_seconds": meta.get("train_cpu_seconds"),
         "max_steps": meta.get("max_steps"),
         "confusion": confusion(golds, preds),
+        "seen_unseen": (seen_unseen_scores(entity_keys(DocBin().from_disk(train_path).get_docs(nlp.vocab)), golds, preds)
+                        if train_path is not None else None),
     }
 
 
@@ -147,17 +189,23 @@ def main(
     dev_path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Dev DocBin"),
     metrics_dir: Path = typer.Argument(..., help="Output directory for <model>.json"),
     models: str = typer.Option(..., "--models", help="Comma-separated model names"),
+    train_path: Optional[Path] = typer.Option(None, "--train-path", exists=True, dir_okay=False,
+                                              help="Training DocBin: also score seen and unseen entities apart"),
 ) -> None:
     """Evaluate each model on DEV_PATH and write METRICS_DIR/<model>.json; fail if seqeval and spaCy disagree."""
     metrics_dir.mkdir(parents=True, exist_ok=True)
     disagreements = []
     for model in [m.strip() for m in models.split(",") if m.strip()]:
-        result = {"model": model, **evaluate_model(training_dir / model / "model-best", dev_path)}
+        result = {"model": model, **evaluate_model(training_dir / model / "model-best", dev_path, train_path)}
         (metrics_dir / f"{model}.json").write_text(json.dumps(result, indent=2), encoding="utf8")
         ent = result["entities"]
         typer.echo(f"{model:28s} P {ent['p']:.3f} R {ent['r']:.3f} F1 {ent['f']:.3f} "
                    f"(token acc {result['token_accuracy']:.3f}) {result['words_per_second']:,.0f} words/s; "
                    f"seqeval vs spaCy scorer: max diff {result['seqeval_spacy_max_difference']:.2e}")
+        if result["seen_unseen"] is not None:
+            seen, unseen = result["seen_unseen"]["seen"], result["seen_unseen"]["unseen"]
+            typer.echo(f"{'':28s} F1 on seen entities {seen['f']:.3f} ({seen['gold']} gold), "
+                       f"on unseen {unseen['f']:.3f} ({unseen['gold']} gold)")
         if not result["seqeval_spacy_agree"]:
             disagreements.append(model)
     if disagreements:
