@@ -102,16 +102,24 @@ def parse_settings(items: List[str]) -> Dict[str, Any]:
 # --- evaluation ---------------------------------------------------------------------------------
 
 
-def evaluate(model_dir: Path, dev_path: Path) -> Dict[str, Any]:
+def evaluate(model_dir: Path, dev_path: Path, train_path: Optional[Path] = None) -> Dict[str, Any]:
     """spaCy's entity scores of a saved pipeline on a dev corpus (a .spacy file
     or folder), as `spacy evaluate` computes them: ents_p/r/f, ents_per_type,
-    eval_seconds (the time of `nlp.evaluate`) and dev_words."""
+    eval_seconds (the time of `nlp.evaluate`) and dev_words; given the training
+    corpus, also `seen_unseen`: the same predictions scored on the entities seen
+    and unseen in training apart (scripts/evaluate.py's `seen_unseen_scores`)."""
     import spacy
     from spacy.training import Corpus
 
-    from evaluate import spacy_evaluate
+    from evaluate import entity_keys, seen_unseen_scores, spacy_evaluate
 
     nlp = spacy.load(model_dir)
-    scores = spacy_evaluate(nlp, Corpus(str(dev_path))(nlp))
+    examples = list(Corpus(str(dev_path))(nlp))
+    scores = spacy_evaluate(nlp, examples)  # on copies: the examples keep unannotated predicted docs
     keys = ("ents_p", "ents_r", "ents_f", "ents_per_type", "eval_seconds", "dev_words")
-    return {k: scores[k] for k in keys}
+    result = {k: scores[k] for k in keys}
+    if train_path is not None:
+        seen = entity_keys(eg.reference for eg in Corpus(str(train_path))(nlp))
+        preds = list(nlp.pipe(eg.predicted for eg in examples))
+        result["seen_unseen"] = seen_unseen_scores(seen, [eg.reference for eg in examples], preds)
+    return result

@@ -229,7 +229,7 @@ def train_cmd(
     model_best = out_dir / "model-best"
     _set_threads(threads)
     msg.info(f"{run_name}: scoring {model_best} on {dev_path}")
-    scores = evaluate_model(model_best, dev_path)
+    scores = evaluate_model(model_best, dev_path, train_path)
     result = {
         "run": run_name,
         "corpus": corpus,

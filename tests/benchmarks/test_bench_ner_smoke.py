@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
 
 # Several `spacy train` subprocesses: about 1-2 min on an idle 2-core machine, more under load.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -38,12 +40,17 @@ def test_bench_ner_train_speed_report(tmp_path):
         "--train-path", str(data["train"]), "--dev-path", str(data["dev"]),
         "--set", "training.max_steps=4", "--set", "training.eval_frequency=2",
     ]
+    dev_entities = sum(len(doc.ents) for doc in DocBin().from_disk(data["dev"]).get_docs(Vocab()))
     for model in ("spacy_ner", "bilstm_crf"):
         _run("train", "--model", model, *common)
         result = json.loads((work / "results" / f"ner_bc5cdr_{model}.json").read_text())
         assert result["steps"] == 4
         assert result["stopped_by"] == "max_steps/patience"
         assert 0.0 <= result["dev"]["ents_f"] <= 1.0
+        # every dev entity is in one of the two groups, and the sample has both
+        split = result["dev"]["seen_unseen"]
+        assert split["seen"]["gold"] + split["unseen"]["gold"] == dev_entities
+        assert split["seen"]["gold"] > 0 and split["unseen"]["gold"] > 0
         assert result["peak_rss_mib"] > 0 and result["model_best_bytes"] > 0
         assert (work / "runs" / f"bc5cdr_{model}" / "output" / "model-best").is_dir()
     # A finished run is skipped.
