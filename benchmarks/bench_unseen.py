@@ -7,8 +7,8 @@ unseen names, so the unseen F1 is the dev split's stand-in for what the
 held-back test measures: compare models on it, not only on dev F1.
 
 Every model predicts on the dev texts with its own tokenizer, as in training
-and as `spacy evaluate` and bench_ner do (the overall F1 is spaCy's scorer's
-on those examples); mentions match the gold by character offsets and type. The
+and as `spacy evaluate` and bench_ner do (`_common.evaluate`: the overall F1 is
+`nlp.evaluate`'s); mentions match the gold by character offsets and type. The
 models are scored one after another in this process, so a comparison is one run.
 
     python benchmarks/bench_unseen.py TRAIN.spacy DEV.spacy RUN_DIR/model-best [...] --name conll \
@@ -18,27 +18,21 @@ import json
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import spacy
 import typer
-from spacy.tokens import DocBin
-from spacy.training import Example
 from wasabi import msg
 
 import _common
-from evaluate import entity_keys, seen_unseen_scores, spacy_scores
 
 
-def score_model(model_dir: Path, train_keys, dev_path: Path) -> Dict:
-    """Overall, seen and unseen P/R/F1 (percent) of one pipeline on the dev docs."""
-    nlp = spacy.load(model_dir)
-    golds = list(DocBin().from_disk(dev_path).get_docs(nlp.vocab))
-    preds = list(nlp.pipe(nlp.make_doc(g.text) for g in golds))
-    overall = spacy_scores([Example(p, g) for p, g in zip(preds, golds)])
-    split = seen_unseen_scores(train_keys, golds, preds)
-    percent = {k: 100 * overall[k] for k in ("p", "r", "f")}
+def score_model(model_dir: Path, train_path: Path, dev_path: Path) -> Dict:
+    """Overall, seen and unseen P/R/F1 (percent) of one pipeline on the dev docs
+    (`_common.evaluate`, the benchmarks' one evaluation)."""
+    scores = _common.evaluate(model_dir, dev_path, train_path)
+    split = scores["seen_unseen"]
     for group in ("seen", "unseen"):
         split[group].update({k: 100 * split[group][k] for k in ("p", "r", "f")})
-    return {"model": str(model_dir), "overall": percent, **split}
+    overall = {k: 100 * scores[f"ents_{k}"] for k in ("p", "r", "f")}
+    return {"model": str(model_dir), "overall": overall, **split}
 
 
 def main(
@@ -49,11 +43,10 @@ def main(
     output: Optional[Path] = typer.Option(None, help="Write the results as JSON here"),
 ) -> None:
     """Score each model on DEV's seen and unseen entities apart."""
-    train_keys = entity_keys(DocBin().from_disk(train).get_docs(spacy.blank("en").vocab))
     results = []
     with typer.progressbar(models, label="scoring") as bar:
         for model in bar:
-            results.append(score_model(model, train_keys, dev))
+            results.append(score_model(model, train, dev))
     for r in results:
         msg.info(f"{r['model']}: F1 {r['overall']['f']:.2f}; seen {r['seen']['f']:.2f} ({r['seen']['gold']} gold), "
                  f"unseen {r['unseen']['f']:.2f} ({r['unseen']['gold']} gold)")
@@ -61,7 +54,7 @@ def main(
         output.parent.mkdir(parents=True, exist_ok=True)
         report = {"name": name, "command": _common.command("benchmarks/bench_unseen.py"), "date": _common.date(),
                   "machine": _common.machine(), "versions": _common.versions(), "git": _common.git_state(),
-                  "train": str(train), "dev": str(dev), "train_entity_keys": len(train_keys), "models": results}
+                  "train": str(train), "dev": str(dev), "models": results}
         output.write_text(json.dumps(report, indent=2))
 
 

@@ -1,6 +1,7 @@
 """Smoke test of benchmarks/bench_ner.py on the embedded BC5CDR sample: train
 (a few steps, the BiLSTM-CRF config and spaCy's ner config), speed (one round)
-and report, all through the CLI as a user runs them."""
+and report, and bench_unseen on the trained models, all through the CLI as a
+user runs them."""
 import json
 import subprocess
 import sys
@@ -53,6 +54,16 @@ def test_bench_ner_train_speed_report(tmp_path):
         assert split["seen"]["gold"] > 0 and split["unseen"]["gold"] > 0
         assert result["peak_rss_mib"] > 0 and result["model_best_bytes"] > 0
         assert (work / "runs" / f"bc5cdr_{model}" / "output" / "model-best").is_dir()
+    # bench_unseen scores the same models alike, in one run
+    unseen_json = tmp_path / "unseen.json"
+    models = [str(work / "runs" / f"bc5cdr_{m}" / "output" / "model-best") for m in ("spacy_ner", "bilstm_crf")]
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_unseen.py"), str(data["train"]), str(data["dev"]),
+                    *models, "--name", "bc5cdr", "--output", str(unseen_json)], cwd=REPO, check=True, capture_output=True)
+    for model, scored in zip(("spacy_ner", "bilstm_crf"), json.loads(unseen_json.read_text())["models"]):
+        result = json.loads((work / "results" / f"ner_bc5cdr_{model}.json").read_text())
+        assert scored["overall"]["f"] == pytest.approx(100 * result["dev"]["ents_f"])
+        assert scored["unseen"]["gold"] == result["dev"]["seen_unseen"]["unseen"]["gold"]
+        assert scored["unseen"]["f"] == pytest.approx(100 * result["dev"]["seen_unseen"]["unseen"]["f"])
     # A finished run is skipped.
     assert "already done" in _run("train", "--model", "bilstm_crf", *common)
     # A run whose scoring was lost is scored again from its model-best and log, without training.
