@@ -111,7 +111,7 @@ def evaluate(model_dir: Path, dev_path: Path, train_path: Optional[Path] = None)
     import spacy
     from spacy.training import Corpus
 
-    from evaluate import entity_keys, seen_unseen_scores, spacy_evaluate
+    from evaluate import seen_unseen_scores, spacy_evaluate, training_entity_keys
 
     nlp = spacy.load(model_dir)
     examples = list(Corpus(str(dev_path))(nlp))
@@ -119,7 +119,8 @@ def evaluate(model_dir: Path, dev_path: Path, train_path: Optional[Path] = None)
     keys = ("ents_p", "ents_r", "ents_f", "ents_per_type", "eval_seconds", "dev_words")
     result = {k: scores[k] for k in keys}
     if train_path is not None:
-        seen = entity_keys(eg.reference for eg in Corpus(str(train_path))(nlp))
         preds = list(nlp.pipe(eg.predicted for eg in examples))
-        result["seen_unseen"] = seen_unseen_scores(seen, [eg.reference for eg in examples], preds)
+        result["seen_unseen"] = seen_unseen_scores(
+            training_entity_keys(Path(train_path)), [eg.reference for eg in examples], preds
+        )
     return result

@@ -23,12 +23,13 @@ For each model TRAINING_DIR/<model>/model-best, writes METRICS_DIR/<model>.json 
 Predictions for seqeval are made on the gold tokens, so token i of the prediction
 is token i of the gold: no alignment guesses.
 """
+import functools
 import json
 import time
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import spacy
 import typer
@@ -38,6 +39,8 @@ from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
+from spacy.training.corpus import walk_corpus
+from spacy.vocab import Vocab
 from spacy_bilstm_crf.converters import iob2_tags
 
 # The confusion table's row and column for entities with no counterpart
@@ -74,7 +77,17 @@ def entity_keys(docs: Iterable[Doc]) -> Set[Tuple[str, str]]:
     return {(ent.text, ent.label_) for doc in docs for ent in doc.ents}
 
 
-def seen_unseen_scores(train_keys: Set[Tuple[str, str]], golds: List[Doc], preds: List[Doc]) -> Dict:
+@functools.lru_cache(maxsize=None)
+def training_entity_keys(train_path: Path) -> FrozenSet[Tuple[str, str]]:
+    """`entity_keys` of a training corpus (a .spacy file or a folder of them, as
+    spaCy's Corpus reads it), read once per process however many models are
+    scored against it."""
+    vocab = Vocab()
+    return frozenset(entity_keys(doc for path in walk_corpus(train_path, ".spacy")
+                                 for doc in DocBin().from_disk(path).get_docs(vocab)))
+
+
+def seen_unseen_scores(train_keys: AbstractSet[Tuple[str, str]], golds: List[Doc], preds: List[Doc]) -> Dict:
     """Exact-match entity P/R/F1 on seen and on unseen mentions apart.
 
     A gold mention counts toward the recall of its group, a predicted one toward
@@ -179,7 +192,7 @@ def evaluate_model(model_dir: Path, dev_path: Path, train_path: Optional[Path] =
         "train_cpu_seconds": meta.get("train_cpu_seconds"),
         "max_steps": meta.get("max_steps"),
         "confusion": confusion(golds, preds),
-        "seen_unseen": (seen_unseen_scores(entity_keys(DocBin().from_disk(train_path).get_docs(nlp.vocab)), golds, preds)
+        "seen_unseen": (seen_unseen_scores(training_entity_keys(train_path), golds, preds)
                         if train_path is not None else None),
     }
 

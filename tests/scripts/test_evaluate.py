@@ -1,10 +1,10 @@
 """scripts/evaluate.py's seen/unseen split and its column in compare.py's table."""
 import pytest
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from compare import markdown_table
-from evaluate import entity_keys, seen_unseen_scores
+from evaluate import entity_keys, seen_unseen_scores, training_entity_keys
 
 
 def doc(vocab: Vocab, words, ents, spaces=None):
@@ -22,6 +22,15 @@ def vocab():
 def test_entity_keys_are_text_and_label(vocab):
     train = [doc(vocab, ["Jo", "Smith", "visited", "Paris", "."], [(0, 2, "PER"), (3, 4, "LOC")])]
     assert entity_keys(train) == {("Jo Smith", "PER"), ("Paris", "LOC")}
+
+
+def test_training_entity_keys_read_a_file_or_a_folder(vocab, tmp_path):
+    """A training corpus is a .spacy file or a folder of them, as spaCy's Corpus reads it."""
+    (tmp_path / "corpus").mkdir()
+    DocBin(docs=[doc(vocab, ["Jo", "Smith"], [(0, 2, "PER")])]).to_disk(tmp_path / "corpus" / "a.spacy")
+    DocBin(docs=[doc(vocab, ["Paris"], [(0, 1, "LOC")])]).to_disk(tmp_path / "corpus" / "b.spacy")
+    assert training_entity_keys(tmp_path / "corpus" / "a.spacy") == {("Jo Smith", "PER")}
+    assert training_entity_keys(tmp_path / "corpus") == {("Jo Smith", "PER"), ("Paris", "LOC")}
 
 
 def test_seen_and_unseen_are_scored_apart(vocab):
