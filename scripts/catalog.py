@@ -83,6 +83,13 @@ MODELS: Dict[str, Dict[str, Any]] = {
             **NO_SCORES,
         },
     },
+    # Pretrained static vectors: add --set paths.vectors=FOLDER (made by `spacy init vectors`, e.g.
+    # with benchmarks/make_glove_vectors.py). spaCy's ner gets the same vectors in its MultiHashEmbed.
+    "bilstm_crf_vectors": {"config": "configs/bilstm_crf_vectors.cfg", "set": dict(NO_SCORES)},
+    "spacy_ner_vectors": {
+        "config": "configs/spacy_ner.cfg",
+        "set": {"components.tok2vec.model.embed.include_static_vectors": True},
+    },
     # The configs' transformer is roberta-base from the hub; offline, add
     # --set components.transformer.model.name=/a/local/model/folder.
     "transformer_crf": {"config": "configs/transformer_crf.cfg", "set": dict(NO_SCORES)},

@@ -166,6 +166,12 @@ class Errors(str, Enum):
         "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or the scores of "
         "every allowed tag are over 700 below a forbidden one's."
     )
+    # E450-E459: static vectors from a text file (vectors.py).
+    E450 = "{path}:{line}: expected a word and {width} numbers separated by single spaces, found {found} values"
+    E451 = "{path}:{line}: expected {width} numbers after the word {word!r}"
+    E452 = "{path}:{line}: the word {word!r} already has a vector (each word once)"
+    E453 = "{path}: no vectors (expected lines `word v1 ... vN`)"
+    E454 = "A vectors table of {rows} rows for {words} words: expected one row per word"
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

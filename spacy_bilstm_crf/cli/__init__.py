@@ -19,4 +19,4 @@ def main() -> None:
 
 
 # Commands register on import; keep these imports at the bottom.
-from . import annotate, convert  # noqa: E402,F401
+from . import annotate, convert, vectors  # noqa: E402,F401

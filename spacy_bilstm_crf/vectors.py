@@ -1,0 +1,99 @@
+"""Static word vectors from a text file, found by cased tokens when the vectors are lower-cased.
+
+spaCy looks a token's static vector up by its exact text (ORTH). GloVe's
+common releases are lower-cased, so "Germany", "EU" and most other entity
+tokens find no vector. spaCy 3.8 has `spacy init vectors --attr LOWER` for
+this, but the setting does not survive in a default (non-floret) table:
+`Vocab.deduplicate_vectors` rebuilds the table without it and `Vectors.to_disk`
+writes `attr` only for floret tables, so the saved table is looked up by ORTH
+again (spaCy 3.8.18). Here each word's Capitalised and UPPER forms get keys on
+the word's own row instead: no extra vector memory, and nothing depends on
+the lookup attribute.
+"""
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import numpy
+
+from .errors import Errors
+
+
+class VectorsFormatError(ValueError):
+    """A vectors text file that cannot be read (the message names the file and line)."""
+
+
+def read_vectors_text(path: Path) -> Tuple[List[str], numpy.ndarray]:
+    """Words and a (n_words, width) float32 table from `word v1 ... vN` lines.
+
+    An optional word2vec header line (`n_words width`) gives the width;
+    otherwise the first line does. Every line must have that many numbers
+    (the word may hold spaces, as in GloVe 840B); a word may appear only once.
+    """
+    words: List[str] = []
+    rows: List[numpy.ndarray] = []
+    width: Optional[int] = None
+    seen = set()
+    with Path(path).open(encoding="utf8") as f:
+        for line_no, line in enumerate(f, start=1):
+            line = line.rstrip("\r\n").rstrip(" ")
+            if line_no == 1:
+                head = line.split(" ")
+                if len(head) == 2 and all(p.isdigit() for p in head):
+                    width = int(head[1])
+                    continue
+                width = len(head) - 1
+            # Like spaCy's reader: the last `width` fields are the numbers, the rest the word.
+            pieces = line.rsplit(" ", width) if width else [line]
+            # A word with spaces is kept, but not one that ends in a number: that is a line with too many.
+            extra_number = " " in pieces[0] and _is_number(pieces[0].rsplit(" ", 1)[1])
+            if not width or len(pieces) != width + 1 or not pieces[0] or extra_number:
+                raise VectorsFormatError(Errors.E450.format(path=path, line=line_no, width=max(width or 0, 1), found=len(line.split(" ")) - 1))
+            try:
+                row = numpy.asarray(pieces[1:], dtype="float32")
+            except ValueError:
+                raise VectorsFormatError(Errors.E451.format(path=path, line=line_no, width=width, word=pieces[0])) from None
+            if pieces[0] in seen:
+                raise VectorsFormatError(Errors.E452.format(path=path, line=line_no, word=pieces[0]))
+            seen.add(pieces[0])
+            words.append(pieces[0])
+            rows.append(row)
+    if not words:
+        raise VectorsFormatError(Errors.E453.format(path=path))
+    return words, numpy.vstack(rows)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def cased_forms(words: List[str]) -> List[Tuple[str, int]]:
+    """(form, row): the Capitalised and UPPER form of each word, where that form is not a word of its own."""
+    known = set(words)
+    extra: List[Tuple[str, int]] = []
+    for row, word in enumerate(words):
+        for form in (word[:1].upper() + word[1:], word.upper()):
+            if form not in known:
+                known.add(form)
+                extra.append((form, row))
+    return extra
+
+
+def vectors_pipeline(words: List[str], table: numpy.ndarray, *, name: str, lang: str = "en", add_cased_forms: bool = True):
+    """A blank pipeline whose vocab holds the table (for `[initialize] vectors` / `paths.vectors`)."""
+    import spacy
+    from spacy.vectors import Vectors
+
+    if table.ndim != 2 or table.shape[0] != len(words):
+        raise ValueError(Errors.E454.format(rows=table.shape[0], words=len(words)))
+    nlp = spacy.blank(lang)
+    vectors = Vectors(strings=nlp.vocab.strings, data=numpy.ascontiguousarray(table, dtype="float32"), keys=words, name=name)
+    if add_cased_forms:
+        for form, row in cased_forms(words):
+            vectors.add(form, row=row)
+    nlp.vocab.vectors = vectors
+    nlp.meta["vectors"]["name"] = name
+    return nlp
