@@ -83,8 +83,8 @@ MODELS: Dict[str, Dict[str, Any]] = {
             **NO_SCORES,
         },
     },
-    # Pretrained static vectors: add --set paths.vectors=FOLDER (made by `spacy init vectors`, e.g.
-    # with benchmarks/make_glove_vectors.py). spaCy's ner gets the same vectors in its MultiHashEmbed.
+    # Pretrained static vectors: add --set paths.vectors=FOLDER (made by `python -m spacy_bilstm_crf
+    # init-vectors`, or offline by benchmarks/make_glove_vectors.py). spaCy's ner gets the same vectors in its MultiHashEmbed.
     "bilstm_crf_vectors": {"config": "configs/bilstm_crf_vectors.cfg", "set": dict(NO_SCORES)},
     "spacy_ner_vectors": {
         "config": "configs/spacy_ner.cfg",

@@ -172,6 +172,7 @@ class Errors(str, Enum):
     E452 = "{path}:{line}: the word {word!r} already has a vector (each word once)"
     E453 = "{path}: no vectors (expected lines `word v1 ... vN`)"
     E454 = "A vectors table of {rows} rows for {words} words: expected one row per word"
+    E455 = "{path}:{line}: expected UTF-8 text ({err})"
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

@@ -33,9 +33,12 @@ def read_vectors_text(path: Path) -> Tuple[List[str], numpy.ndarray]:
     rows: List[numpy.ndarray] = []
     width: Optional[int] = None
     seen = set()
-    with Path(path).open(encoding="utf8") as f:
-        for line_no, line in enumerate(f, start=1):
-            line = line.rstrip("\r\n").rstrip(" ")
+    with Path(path).open("rb") as f:
+        for line_no, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf8").rstrip("\r\n").rstrip(" ")
+            except UnicodeDecodeError as err:
+                raise VectorsFormatError(Errors.E455.format(path=path, line=line_no, err=err)) from None
             if line_no == 1:
                 head = line.split(" ")
                 if len(head) == 2 and all(p.isdigit() for p in head):

@@ -74,6 +74,14 @@ def test_bad_lines_are_refused_with_their_line(tmp_path, text, line, expected):
     assert f"{path}:{line}:" in str(err.value) and expected in str(err.value)
 
 
+def test_bytes_that_are_not_utf8_are_refused_with_their_line(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("paris 1 2 3\n".encode("utf8") + "mal\xe9 1 2 3\n".encode("latin-1"))
+    with pytest.raises(VectorsFormatError) as err:
+        read_vectors_text(path)
+    assert f"{path}:2: expected UTF-8" in str(err.value)
+
+
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("", encoding="utf8")
