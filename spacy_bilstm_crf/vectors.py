@@ -92,6 +92,9 @@ def vectors_pipeline(words: List[str], table: numpy.ndarray, *, name: str, lang:
 
     if table.ndim != 2 or table.shape[0] != len(words):
         raise ValueError(Errors.E454.format(rows=table.shape[0], words=len(words)))
+    if len(set(words)) != len(words):
+        # spaCy's Vectors would silently keep one row per repeated key.
+        raise ValueError(Errors.E456.format(n=len(words) - len(set(words))))
     nlp = spacy.blank(lang)
     vectors = Vectors(strings=nlp.vocab.strings, data=numpy.ascontiguousarray(table, dtype="float32"), keys=words, name=name)
     if add_cased_forms:

@@ -82,6 +82,13 @@ def test_bytes_that_are_not_utf8_are_refused_with_their_line(tmp_path):
     assert f"{path}:2: expected UTF-8" in str(err.value)
 
 
+def test_a_table_must_have_one_row_per_word_each_word_once():
+    with pytest.raises(ValueError, match="E454"):
+        vectors_pipeline(["a", "b"], numpy.zeros((3, 2), dtype="float32"), name="x")
+    with pytest.raises(ValueError, match="E456"):
+        vectors_pipeline(["a", "a"], numpy.zeros((2, 2), dtype="float32"), name="x")
+
+
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("", encoding="utf8")
