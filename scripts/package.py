@@ -6,7 +6,7 @@ records which model was chosen in OUTPUT_DIR/<lang>_<name>-<version>/chosen.json
 spaCy lists every package that provides a factory or registered function of the config as a
 requirement: a pipeline with `bilstm_crf_ner` requires `spacy-bilstm-crf`, which is not on PyPI.
 Installing the sdist therefore needs this repository installed first (`pip install -e .`);
-see docs/project.md for the manual check.
+see docs/how-to/project.md for the manual check.
 """
 import json
 from pathlib import Path
