@@ -122,3 +122,11 @@ def test_user_pages_do_not_speak_of_work_history(page: Path):
     text = re.sub(r"\]\([^)]*\)", "]()", page.read_text(encoding="utf8"))
     found = WORK_HISTORY.findall(text)
     assert not found, f"{page.relative_to(REPO)} speaks of the work history: {found}"
+
+
+def test_readme_gives_the_test_command_ci_runs():
+    """The README's test command is the one `.ci/run` runs, word for word."""
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf8").splitlines()
+    command = next(line for line in ci_lines if line.startswith("python3 -m venv"))
+    blocks = [block.group(0) for block in FENCE.finditer((REPO / "README.md").read_text(encoding="utf8"))]
+    assert any(command in block.splitlines() for block in blocks), f"README lacks: {command}"
