@@ -26,8 +26,7 @@ import spacy
 import torch
 from spacy.training import Example
 
-from spacy_bilstm_crf.ml import crf as old_crf, kbest as old_kbest
-from spacy_bilstm_crf.ml.packing import pack_layout
+from spacy_bilstm_crf.ml.crf import Lattice, forbid
 from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "compat_pipeline_v1"
@@ -118,55 +117,6 @@ def _random(seed: int, n_tags: int, lengths: List[int]):
     flat = (g.normal(size=(sum(lengths), n_tags)) * 3).astype("float32")
     params = [g.normal(size=shape).astype("float32") for shape in ((n_tags, n_tags), (n_tags,), (n_tags,))]
     return (flat, numpy.asarray(lengths), *params)
-
-
-def forbid(scores, allowed):
-    """Before the lattice: the scores and the masks, for the two ways of forbidding."""
-    return scores, allowed
-
-
-class Lattice:
-    """The lattice's questions, answered by the code before the lattice (the
-    entry points the component used for each)."""
-
-    def __init__(self, flat, lengths, scores_allowed):
-        (trans, start, end), allowed = scores_allowed
-        self.flat = torch.from_numpy(flat)
-        self.lengths = torch.from_numpy(numpy.asarray(lengths, dtype="int64"))
-        self.packing = pack_layout(self.lengths)
-        self.raw = tuple(torch.from_numpy(x) for x in (trans, start, end))
-        self.allowed = None if allowed is None else tuple(torch.from_numpy(m) for m in allowed)
-        self.penalised = old_crf.apply_constraints(*self.raw, self.allowed)
-        em = self.flat.double().index_select(0, self.packing.index).numpy()
-        lat = old_crf.lattice_packed(em, self.packing, *(x.double().numpy() for x in self.penalised))
-        self.log_z = self.packing.unsort(torch.from_numpy(lat.log_z)).numpy()
-        self.marginals = self.packing.unpack(torch.from_numpy(lat.node)).numpy()
-        self.pair_marginals = lat.pair
-
-    def viterbi(self):
-        tags, scores = old_crf.viterbi_packed(self.flat, self.packing, *self.penalised)
-        return tags.numpy(), scores.numpy()
-
-    def kbest(self, k):
-        return old_kbest.kbest_viterbi_packed(self.flat, self.packing, *self.raw, k, self.allowed)
-
-    def path_log_probs(self, paths, valid, entropy=False):
-        scaled = [x.double() for x in (self.flat,) + self.penalised]
-        fb = old_crf.forward_backward(scaled[0], self.packing, *scaled[1:])
-        stats = old_kbest.path_log_probs(scaled[0], self.packing, *scaled[1:], paths, valid, entropy=entropy, fb=fb)
-        return stats.log_probs, stats.entropy
-
-    def span_log_probs(self, tags, spans, continuation):
-        scaled = [x.double() for x in (self.flat,) + self.penalised]
-        return old_crf.span_log_probs(scaled[0], self.lengths, scaled[1], scaled[2], scaled[3],
-                                      torch.from_numpy(tags), torch.from_numpy(spans),
-                                      torch.from_numpy(continuation)).numpy()
-
-    def nll(self, gold):
-        leaves = [x.double().requires_grad_(True) for x in (self.flat,) + self.penalised]
-        value = old_crf.crf_nll_packed(leaves[0], torch.from_numpy(gold), self.lengths, *leaves[1:])
-        value.backward()
-        return (value.item(),) + tuple(leaf.grad.numpy() for leaf in leaves)
 
 
 def lattice_outputs() -> Dict:

@@ -1,12 +1,14 @@
 """The CRF algorithms against pytorch-crf and brute-force enumeration."""
 import itertools
 
+import numpy
 import pytest
 import torch
 from torchcrf import CRF
 
-from spacy_bilstm_crf.ml.crf import apply_constraints, crf_nll, lengths_to_mask, viterbi_decode
 from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, get_tags
+
+from torch_crf import crf_nll, lattice, lengths_to_mask, penalise, viterbi_decode
 
 
 def _reference(n_tags, seed):
@@ -91,8 +93,7 @@ def test_constrained_viterbi_is_always_valid():
     emissions = torch.randn(64, 12, len(tags)) * 5
     lengths = torch.randint(1, 13, (64,))
     zeros = torch.zeros(len(tags), len(tags)), torch.zeros(len(tags)), torch.zeros(len(tags))
-    trans, start, end = apply_constraints(*zeros, allowed)
-    paths, _ = viterbi_decode(emissions, lengths, trans, start, end)
+    paths, _ = viterbi_decode(emissions, lengths, *zeros, allowed=allowed)
     a_trans, a_start, a_end = allowed
     for i in range(64):
         path = paths[i, : lengths[i]].tolist()
@@ -134,8 +135,8 @@ def _brute_force_nll(em, gold, trans, start, end):
 @pytest.mark.parametrize("gold", [[1, -1, 0, -1], [1, 0, 2, 2], [-1, -1, -1, 1]])
 def test_nll_gradients_equal_brute_force_with_constraints_and_missing_tags(gold):
     """The hand-written gradient (marginals minus the gold side's) equals
-    autograd through path enumeration, for every score tensor, with forbidden
-    transitions and starts (PENALTY) and with missing tags."""
+    autograd through path enumeration, for every score tensor, with very
+    negative (finite) transitions and starts and with missing tags."""
     torch.manual_seed(1)
     n_tags, length = 3, 4
     em = torch.randn(length, n_tags, dtype=torch.float64) * 3
@@ -148,7 +149,7 @@ def test_nll_gradients_equal_brute_force_with_constraints_and_missing_tags(gold)
     for nll in (lambda e, t, s, n: crf_nll(e[None], gold[None], torch.tensor([length]), t, s, n),
                 lambda e, t, s, n: _brute_force_nll(e, gold, t, s, n)):
         leaves = [x.clone().requires_grad_(True) for x in [em] + raw]
-        value = nll(leaves[0], *apply_constraints(*leaves[1:], allowed))
+        value = nll(leaves[0], *penalise(*leaves[1:], allowed))
         value.backward()
         grads.append([value.detach()] + [leaf.grad for leaf in leaves])
     for ours, expected in zip(*grads):
@@ -177,6 +178,6 @@ def test_nll_without_an_allowed_gold_path_is_refused():
     """Gold that starts with a forbidden tag has no path: an error, not NaN."""
     em = torch.randn(1, 3, 3)
     allowed = (torch.ones(3, 3, dtype=torch.bool), torch.tensor([True, True, False]), torch.ones(3, dtype=torch.bool))
-    trans, start, end = apply_constraints(torch.zeros(3, 3), torch.zeros(3), torch.zeros(3), allowed)
+    zeros = torch.zeros(3, 3), torch.zeros(3), torch.zeros(3)
     with pytest.raises(ValueError, match="no allowed path through 1 sequence"):
-        crf_nll(em, torch.tensor([[2, -1, 0]]), torch.tensor([3]), trans, start, end)
+        lattice(em, torch.tensor([3]), *zeros, allowed).nll(numpy.asarray([2, -1, 0]))
