@@ -7,14 +7,7 @@ import torch
 
 from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
 
-from torch_crf import lattice, lengths_to_mask, viterbi_decode
-
-
-def _score(em, path, trans, start, end):
-    s = start[path[0]] + em[0, path[0]]
-    for t in range(1, len(path)):
-        s = s + trans[path[t - 1], path[t]] + em[t, path[t]]
-    return s + end[path[-1]]
+from torch_crf import lattice, lengths_to_mask, path_score, viterbi_decode
 
 
 @pytest.fixture
@@ -31,7 +24,7 @@ def test_log_z_equals_enumeration(crf):
     log_z = torch.from_numpy(lattice(emissions, lengths, trans, start, end).log_z).float()
     for b, n in enumerate(lengths.tolist()):
         paths = itertools.product(range(emissions.shape[2]), repeat=n)
-        expected = torch.logsumexp(torch.stack([_score(emissions[b], p, trans, start, end) for p in paths]), 0)
+        expected = torch.logsumexp(torch.stack([path_score(emissions[b], p, trans, start, end) for p in paths]), 0)
         assert torch.allclose(log_z[b], expected, atol=1e-4)
 
 
@@ -66,7 +59,7 @@ def test_entity_probability_equals_enumeration(crf, scheme):
         n = int(lengths[b])
         everything, containing = [], []
         for path in filter(valid, itertools.product(range(len(tags)), repeat=n)):
-            score = _score(emissions[b], path, trans, start, end)
+            score = path_score(emissions[b], path, trans, start, end)
             everything.append(score)
             if (s, e, label) in tag_ids_to_offsets(path, tags, scheme):
                 containing.append(score)

@@ -3,6 +3,7 @@ them, so that its numbers (and autograd through brute-force enumeration)
 can be compared with ours."""
 import numpy
 import torch
+from torchcrf import CRF
 
 from spacy_bilstm_crf.ml.crf import Lattice, forbid
 
@@ -59,3 +60,20 @@ def crf_nll(emissions, gold, lengths, trans, start, end):
     """Summed NLL of a padded batch, gold (B, T) with -1 where missing;
     differentiable in the emissions and the three score tensors."""
     return _NLL.apply(flat(emissions, lengths), trans, start, end, flat(gold, lengths), lengths)
+
+
+def reference_crf(n_tags, seed):
+    """pytorch-crf with normal random weights."""
+    torch.manual_seed(seed)
+    crf = CRF(n_tags, batch_first=True)
+    for p in crf.parameters():
+        torch.nn.init.normal_(p)
+    return crf
+
+
+def path_score(em, path, trans, start, end):
+    """The score of one path of one sequence (torch, differentiable)."""
+    s = start[path[0]] + em[0, path[0]]
+    for t in range(1, len(path)):
+        s = s + trans[path[t - 1], path[t]] + em[t, path[t]]
+    return s + end[path[-1]]
