@@ -11,8 +11,8 @@
    confident 10% / 20%.
 3. Decoding time of k = 2, 5, 10 against k = 1, batch 128, length 50 (lengths
    uniform in [25, 50], like bench_crf), on the model's own emissions (dev
-   text cut into windows) and on random ones: the Viterbi alone (k-best vs
-   `crf.viterbi_packed`) and the component's whole decode
+   text cut into windows) and on random ones: the Viterbi alone (the
+   lattice's `kbest` vs `viterbi`) and the component's whole decode
    (`decoding.decode`, with and without entity scores). Cases alternate,
    best of --repeats, CPU time of this process.
 4. n_best = 1 against the code of main (`--reference`, a git ref): main's
@@ -22,11 +22,8 @@
     python benchmarks/bench_nbest.py MODEL DEV.spacy --name conll --output benchmarks/results/nbest/conll.json
     (--no-timing: parts 1-2 only; --no-oracle: parts 3-4 only)
 """
-import importlib
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -38,11 +35,9 @@ import typer
 from spacy.tokens import Doc, DocBin
 from wasabi import msg
 
-from spacy_bilstm_crf import decoding
-from spacy_bilstm_crf.ml.crf import viterbi_packed
-from spacy_bilstm_crf.pipeline._ner.decoding import flat_scores, transition_scores
-from spacy_bilstm_crf.ml.kbest import kbest_viterbi_packed
-from spacy_bilstm_crf.ml.packing import pack_layout
+from spacy_bilstm_crf.pipeline._ner import decoding
+
+from bench_crf import alternate, reference_modules
 
 KS = (1, 2, 5, 10)
 NAME = "bilstm_crf_ner"
@@ -147,15 +142,7 @@ def _random_batches(n_tags: int, n_batches: int, batch: int, length: int) -> Lis
 
 def _alternate(cases: Dict[str, Callable[[], object]], repeats: int) -> Dict[str, float]:
     """Best CPU time (ms) of each case, the cases run in turn `repeats` times."""
-    for fn in cases.values():
-        fn()
-    times: Dict[str, List[float]] = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            start = time.process_time()
-            fn()
-            times[name].append(time.process_time() - start)
-    return {name: 1e3 * min(ts) for name, ts in times.items()}
+    return {name: times["best_ms"] for name, times in alternate(cases, repeats).items()}
 
 
 def decode_times(nlp, batches: List[List[numpy.ndarray]], repeats: int, ks: Sequence[int]) -> Dict:
@@ -163,22 +150,14 @@ def decode_times(nlp, batches: List[List[numpy.ndarray]], repeats: int, ks: Sequ
     model, constraints = ner.model, ner.constraints
     with_scores = (ner.tags, ner.tag_scheme)
     cases: Dict[str, Callable[[], object]] = {}
-    prepared = []
-    for scores in batches:
-        flat, lengths = flat_scores(model.ops, scores)
-        _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
-        prepared.append((flat, lengths, trans, start, end))
+    lengths = [numpy.asarray([len(s) for s in scores]) for scores in batches]
 
-    def viterbi():
-        for flat, lengths, trans, start, end in prepared:
-            viterbi_packed(flat, pack_layout(lengths), trans, start, end)
+    def lattices():
+        return [decoding.lattice_of(model, scores, n, constraints) for scores, n in zip(batches, lengths)]
 
-    cases["viterbi k=1"] = viterbi
+    cases["viterbi k=1"] = lambda: [lattice.viterbi() for lattice in lattices()]
     for k in ks:
-        cases[f"kbest k={k}"] = lambda k=k: [
-            kbest_viterbi_packed(flat, pack_layout(lengths), trans, start, end, k, constraints)
-            for flat, lengths, trans, start, end in prepared
-        ]
+        cases[f"kbest k={k}"] = lambda k=k: [lattice.kbest(k) for lattice in lattices()]
     for spans in (False, True):
         label = "decode+scores" if spans else "decode"
         for k in (1,) + tuple(ks):
@@ -195,27 +174,10 @@ def decode_times(nlp, batches: List[List[numpy.ndarray]], repeats: int, ks: Sequ
     return {"ms_per_batch": out, "ratios": ratios}
 
 
-def _reference_decode(ref: str) -> Callable:
-    """`decoding.decode` of git ref `ref`, imported from a copy of its
-    modules (as package `ref_main`, so nothing is registered twice)."""
-    root = Path(tempfile.mkdtemp()) / "ref_main"
-    (root / "layers").mkdir(parents=True)
-    for path in ("__init__.py", "crf.py", "decoding.py", "packing.py", "tags.py", "errors.py", "layers/crf.py"):
-        if path == "__init__.py":
-            text = ""
-        else:
-            text = subprocess.run(["git", "show", f"{ref}:spacy_bilstm_crf/{path}"], capture_output=True, text=True,
-                                  check=True).stdout
-        (root / path).write_text(text, encoding="utf8")
-    (root / "layers" / "__init__.py").write_text("", encoding="utf8")
-    sys.path.insert(0, str(root.parent))
-    return importlib.import_module("ref_main.decoding").decode
-
-
 def versus_reference(nlp, gold_docs: List[Doc], batches, repeats: int, ref: str) -> Dict:
     """n_best = 1 (defaults) against the reference's decode: the decode
     alone, and the whole pipeline over the dev texts, alternately."""
-    old = _reference_decode(ref)
+    old = reference_modules(ref)[0].decode
     ner = nlp.get_pipe(NAME)
     model, constraints = ner.model, ner.constraints
     out = {}

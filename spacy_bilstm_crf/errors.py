@@ -59,6 +59,12 @@ class Errors(str, Enum):
     E060 = "release_memory_every must be an integer >= 0 (0: never), got {value!r}."
     E061 = "max_predict_words must be an integer >= 0 (0: no limit), got {value!r}."
 
+    # E070-E079: the CRF lattice (ml/crf).
+    E070 = (
+        "The CRF found no allowed tag sequence through {n} sequence(s): the scores rule out every path the "
+        "tag scheme allows (e.g. emissions at -inf for every tag the constraints leave at some token)."
+    )
+
     # annotate (issue 21): E300-E339
     E300 = (
         "The {a} and the {b} are the same file ({path} and {other}): the run "
@@ -163,8 +169,8 @@ class Errors(str, Enum):
     E416 = "--tokenizer is only used by the pubtator format (the others keep the source's tokens)"
     E417 = (
         "The CRF likelihood found no allowed path through {n} sequence(s): the gold tags break the "
-        "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or the scores of "
-        "every allowed tag are over 700 below a forbidden one's."
+        "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or take a tag whose "
+        "score is -inf at that token."
     )
     # E450-E459: static vectors from a text file (vectors.py).
     E450 = "{path}:{line}: expected a word and {width} numbers separated by single spaces, found {found} values"

@@ -13,42 +13,44 @@ from spacy.tokens import Doc
 from thinc.api import Model
 from thinc.types import Floats1d, Floats2d, Ints1d, Ints2d
 
-from ...ml.crf import apply_constraints, forward_backward, span_log_probs, span_log_probs_given, viterbi_packed
+from ...ml.crf import Allowed, CRFScores, Lattice, forbid, zero_scores
 from ...ml.heads import Head, head_of
-from ...ml.kbest import kbest_viterbi_packed, path_log_probs
 from ...ml.layers.crf_params import get_crf_params
-from ...ml.packing import pack_layout
 from .tags import continuation_ids, labels_of, relabel_ids, tag_ids_to_offsets
 
-Constraints = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+# The scheme's (transition, start, end) masks, True where allowed.
+Constraints = Allowed
 
 
-def flat_scores(ops, scores: Sequence[Floats2d], *, requires_grad: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Non-empty score arrays -> their concatenation as an (N, K) tensor (the
-    leaf to read gradients from) and the (B,) lengths.
+def concat_rows(ops, scores: Sequence[Floats2d]) -> numpy.ndarray:
+    """Non-empty score arrays -> their concatenation, (N, K) float32 numpy.
 
-    Always a CPU tensor: the CRF recursions are many small steps over (B, K)
+    Always on the host: the CRF recursions are many small steps over (B, K)
     slices, which a GPU runs no faster than numpy, so on a GPU only the
     (N, K) scores cross to the host (and their gradient back)."""
-    lengths = torch.tensor([len(s) for s in scores], dtype=torch.int64)
-    flat = _cpu_tensor(ops, ops.asarray2f(ops.flatten(list(scores), pad=0)), requires_grad)
-    return flat, lengths
+    return numpy.ascontiguousarray(ops.to_numpy(ops.asarray2f(ops.flatten(list(scores), pad=0))))
 
 
-def _cpu_tensor(ops, array, requires_grad: bool) -> torch.Tensor:
-    """A thinc array (numpy or cupy) as a CPU tensor; numpy's memory is shared, not copied."""
-    return torch.from_numpy(numpy.ascontiguousarray(ops.to_numpy(array))).requires_grad_(requires_grad)
-
-
-def transition_scores(
-    model: Model, n_tags: int, constraints: Optional[Constraints], *, requires_grad: bool = False
-) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """(leaf parameter tensors, constrained transition/start/end scores)."""
+def crf_scores(model: Model, n_tags: int, constraints: Optional[Constraints]) -> CRFScores:
+    """The model's transition, start and end scores (zeros for a softmax
+    head), the forbidden ones at -inf."""
     if head_of(model) is Head.CRF:
-        leaves = tuple(_cpu_tensor(model.ops, p, requires_grad) for p in get_crf_params(model.get_ref("crf")))
+        params = [model.ops.to_numpy(p) for p in get_crf_params(model.get_ref("crf"))]
     else:
-        leaves = (torch.zeros((n_tags, n_tags)), torch.zeros((n_tags,)), torch.zeros((n_tags,)))
-    return leaves, apply_constraints(*leaves, constraints)
+        params = list(zero_scores(n_tags))
+    return forbid(params, constraints)
+
+
+def lattice_of(model: Model, scores: Sequence[Floats2d], lengths: numpy.ndarray,
+               constraints: Optional[Constraints], temperature: float = 1.0) -> Lattice:
+    """The CRF lattice of these docs' rows, cut into sequences of `lengths`
+    (> 0): the emissions, or a softmax head's log-probabilities with no
+    learned transitions (the tokens independent, under the constraints)."""
+    flat = concat_rows(model.ops, [s for s in scores if len(s)])
+    if head_of(model) is Head.SOFTMAX:
+        # torch's float32 log, as decoding always took (numpy's differs in the last bit).
+        flat = torch.log(torch.from_numpy(flat).clamp(min=1e-12)).numpy()
+    return Lattice(flat, lengths, crf_scores(model, flat.shape[1], constraints), temperature=temperature)
 
 
 class NBest(NamedTuple):
@@ -187,110 +189,42 @@ def decode(
     score for the probabilities only (temperature scaling, for calibration).
 
     n_best > 1, uncertainty, alternatives (the last needs entity_scores):
-    see `Decoded`; they run the k-best decoder (`kbest`), whose first path
-    is the Viterbi path, and one forward-backward over every sequence.
+    see `Decoded`; they run the k-best decoder, whose first path is the
+    Viterbi path. Everything comes from one lattice (`ml.crf.Lattice`).
     """
     seqs = Sequences.of(scores, segments)
-    if n_best > 1 or uncertainty or alternatives:
-        return _decode_more(
-            model, scores, seqs, constraints, entity_scores=entity_scores, temperature=temperature,
-            n_best=n_best, uncertainty=uncertainty, alternatives=alternatives,
-        )
-    output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
-    probs: Optional[List[Floats1d]] = None
-    if entity_scores is not None:
-        probs = [numpy.zeros((0,), dtype="float32") for _ in scores]
-    rows = seqs.nonempty
-    if not len(rows):
-        return Decoded(output, probs)
-    with torch.inference_mode():
-        flat, lengths = _flat_sequences(model, scores, seqs)
-        _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
-        tags_t, _ = viterbi_packed(flat, pack_layout(lengths), trans, start, end)
-        tags_np = tags_t.numpy().astype("int32")
-        output = seqs.by_doc(tags_np)
-        if probs is not None:
-            tags, scheme = entity_scores
-            spans = [
-                (row, s, e)
-                for row, j in enumerate(rows)
-                for s, e, _ in tag_ids_to_offsets(tags_np[seqs.rows(j)], tags, scheme)
-            ]
-            span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
-            continuation = torch.from_numpy(continuation_ids(tags, scheme))
-            t = temperature
-            log_p = span_log_probs(flat / t, lengths, trans / t, start / t, end / t, tags_t, span_t, continuation)
-            values = log_p.exp().clamp(max=1.0).numpy().astype("float32")
-            probs = _doc_rows(values, seqs.doc[rows][span_t[:, 0].numpy()], len(scores))
-    return Decoded(output, probs)
-
-
-def _flat_sequences(model: Model, scores: List[Floats2d], seqs: Sequences) -> Tuple[torch.Tensor, torch.Tensor]:
-    """The docs' rows concatenated as one (N, K) tensor (log-probabilities for
-    a softmax head) and the (B,) lengths of its non-empty sequences."""
-    flat, _ = flat_scores(model.ops, [s for s in scores if len(s)])
-    if head_of(model) is Head.SOFTMAX:
-        flat = torch.log(flat.clamp(min=1e-12))
-    return flat, torch.from_numpy(seqs.lengths[seqs.nonempty])
-
-
-def _decode_more(
-    model: Model,
-    scores: List[Floats2d],
-    seqs: Sequences,
-    constraints: Optional[Constraints],
-    *,
-    entity_scores: Optional[Tuple[Sequence[str], str]],
-    temperature: float,
-    n_best: int,
-    uncertainty: bool,
-    alternatives: bool,
-) -> Decoded:
-    """`decode` with the n best analyses, the uncertainty and the label
-    alternatives: one k-best pass, one forward-backward for all of them."""
-    k = max(n_best, 2 if uncertainty else 1)
-    n_labels = len(labels_of(entity_scores[0])) if entity_scores is not None else 0
+    more = n_best > 1 or uncertainty or alternatives
     n_docs, n_seqs = len(scores), len(seqs.lengths)
     output: List[Ints1d] = [numpy.zeros((0,), dtype="int32") for _ in scores]
     probs = None if entity_scores is None else [numpy.zeros((0,), dtype="float32") for _ in scores]
     # An empty sequence has one analysis, the empty one, for sure.
     nbest = [NBest(numpy.zeros((1, 0), dtype="int32"), numpy.ones((1,), dtype="float32")) for _ in range(n_seqs)]
     unsure = [numpy.asarray([1.0, 1.0, 0.0], dtype="float32") for _ in range(n_seqs)]
+    n_labels = len(labels_of(entity_scores[0])) if entity_scores is not None else 0
     alts = [numpy.zeros((0, n_labels), dtype="float32") for _ in scores]
     rows = seqs.nonempty
     if len(rows):
-        with torch.inference_mode():
-            flat, lengths = _flat_sequences(model, scores, seqs)
-            _, (trans, start, end) = transition_scores(model, flat.shape[1], constraints)
-            packing = pack_layout(lengths)
-            paths, path_scores = kbest_viterbi_packed(flat, packing, trans, start, end, k, allowed=constraints)
-            t = temperature
-            scaled = (flat.double() / t, trans.double() / t, start.double() / t, end.double() / t)
-            # Marginals for the entities and the entropy; log Z alone otherwise.
-            fb = forward_backward(scaled[0], packing, *scaled[1:]) if uncertainty or entity_scores else None
-            stats = path_log_probs(*scaled[:1], packing, *scaled[1:], paths, path_scores > -numpy.inf,
-                                   entropy=uncertainty, fb=fb)
-            best = paths[0].astype("int32")
-            output = seqs.by_doc(best)
-            path_probs = numpy.exp(stats.log_probs).clip(max=1.0)
+        lattice = lattice_of(model, scores, seqs.lengths[rows], constraints, temperature)
+        if more:
+            paths, path_scores = lattice.kbest(max(n_best, 2 if uncertainty else 1))
+            best = paths[0]
+        else:
+            best, _ = lattice.viterbi()
+        output = seqs.by_doc(best.astype("int32"))
+        if n_best > 1 or uncertainty:
+            log_p, entropy = lattice.path_log_probs(paths, path_scores > -numpy.inf, entropy=uncertainty)
+            path_probs = numpy.exp(log_p).clip(max=1.0)
             for row, j in enumerate(rows):
                 have = int((path_scores[row, :n_best] > -numpy.inf).sum())
-                nbest[j] = NBest(
-                    paths[:have, seqs.rows(j)].astype("int32"),
-                    path_probs[row, :have].astype("float32"),
-                )
+                nbest[j] = NBest(paths[:have, seqs.rows(j)].astype("int32"), path_probs[row, :have].astype("float32"))
                 if uncertainty:
                     p = path_probs[row]
-                    unsure[j] = numpy.asarray([p[0], p[0] - p[1], stats.entropy[row]], dtype="float32")
-            if entity_scores is not None:
-                tags, scheme = entity_scores
-                sequence_paths = [best[seqs.rows(j)] for j in rows]
-                per_span = _entity_probs(
-                    scaled, lengths, torch.from_numpy(paths[0]), sequence_paths, tags, scheme, fb, alternatives,
-                )
-                span_docs = seqs.doc[rows][per_span[0]]
-                probs = _doc_rows(per_span[1], span_docs, n_docs)
-                alts = _doc_rows(per_span[2], span_docs, n_docs)
+                    unsure[j] = numpy.asarray([p[0], p[0] - p[1], entropy[row]], dtype="float32")
+        if entity_scores is not None:
+            span_seq, own, per_label = _entity_probs(lattice, best, seqs, *entity_scores, alternatives)
+            span_docs = seqs.doc[rows][span_seq]
+            probs = _doc_rows(own, span_docs, n_docs)
+            alts = _doc_rows(per_label, span_docs, n_docs)
     return Decoded(
         output, probs, seqs.per_doc(nbest) if n_best > 1 else None,
         seqs.per_doc(unsure) if uncertainty else None,
@@ -299,34 +233,29 @@ def _decode_more(
 
 
 def _entity_probs(
-    scaled: Tuple[torch.Tensor, ...],
-    lengths: torch.Tensor,
-    tags_t: torch.Tensor,
-    paths: List[Ints1d],
-    tags: Sequence[str],
-    scheme: str,
-    fb: Tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-    alternatives: bool,
+    lattice: Lattice, best: numpy.ndarray, seqs: Sequences, tags: Sequence[str], scheme: str, alternatives: bool,
 ) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """(S,) sequence of each decoded entity, (S,) its probability and
-    (S, labels) the probability of its span under each label (if asked)."""
-    flat, trans = scaled[0], scaled[1]
-    spans = [(row, s, e) for row, path in enumerate(paths) for s, e, _ in tag_ids_to_offsets(path, tags, scheme)]
+    """(S,) sequence (among the non-empty ones) of each decoded entity, (S,)
+    its probability and (S, labels) the probability of its span under each
+    label (if asked)."""
+    spans = numpy.asarray(
+        [(row, s, e) for row, j in enumerate(seqs.nonempty)
+         for s, e, _ in tag_ids_to_offsets(best[seqs.rows(j)], tags, scheme)], dtype="int64",
+    ).reshape(-1, 3)
     labels = labels_of(tags)
-    span_t = torch.tensor(spans, dtype=torch.int64).reshape(-1, 3)
-    if not spans:
-        return numpy.zeros((0,), dtype="int64"), numpy.zeros((0,), "float32"), numpy.zeros((0, len(labels)), "float32")
-    continuation = torch.from_numpy(continuation_ids(tags, scheme))
-    own = span_log_probs_given(flat, lengths, trans, tags_t, span_t, continuation, fb)
-    out = own.exp().clamp(max=1.0).numpy().astype("float32")
     alts = numpy.zeros((len(spans), len(labels) if alternatives else 0), dtype="float32")
+    if not len(spans):
+        return spans[:, 0], numpy.zeros((0,), "float32"), alts
+    continuation = continuation_ids(tags, scheme)
+
+    def probability(path: numpy.ndarray) -> numpy.ndarray:
+        return numpy.exp(lattice.span_log_probs(path, spans, continuation)).clip(max=1.0).astype("float32")
+
     if alternatives:
-        offsets = numpy.cumsum([0] + lengths.tolist())[span_t[:, 0].numpy()]
-        first, stop = offsets + span_t[:, 1].numpy(), offsets + span_t[:, 2].numpy()
-        inside = numpy.concatenate([numpy.arange(a, b) for a, b in zip(first, stop)])
+        offsets = (numpy.cumsum(lattice.lengths) - lattice.lengths)[spans[:, 0]]
+        inside = numpy.concatenate([numpy.arange(a, b) for a, b in zip(offsets + spans[:, 1], offsets + spans[:, 2])])
         for j, label in enumerate(labels):
-            relabelled = tags_t.clone()
-            relabelled[inside] = torch.from_numpy(relabel_ids(tags, label))[tags_t[inside]]
-            log_p = span_log_probs_given(flat, lengths, trans, relabelled, span_t, continuation, fb)
-            alts[:, j] = log_p.exp().clamp(max=1.0).numpy()
-    return span_t[:, 0].numpy(), out, alts
+            relabelled = best.copy()
+            relabelled[inside] = relabel_ids(tags, label)[best[inside]]
+            alts[:, j] = probability(relabelled)
+    return spans[:, 0], probability(best), alts

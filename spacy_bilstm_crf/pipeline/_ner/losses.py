@@ -5,13 +5,11 @@ Both are sums over tokens (like spaCy's tagger, `normalize=False`).
 from typing import List, Optional, Tuple
 
 import numpy
-import torch
-from thinc.api import Model, torch2xp
+from thinc.api import Model
 from thinc.types import Floats2d, Ints1d
 
-from ...ml.crf import crf_nll_packed
-from .decoding import Constraints, Sequences, flat_scores, transition_scores
 from ...ml.layers.crf_params import inc_crf_grads
+from .decoding import Constraints, Sequences, lattice_of
 
 
 def softmax_loss(
@@ -48,14 +46,12 @@ def crf_loss(
     if not nonempty:
         return 0.0, d_scores
     seqs = Sequences.of(emissions, segments)
-    flat, _ = flat_scores(ops, [emissions[i] for i in nonempty], requires_grad=True)
-    lengths = torch.from_numpy(seqs.lengths[seqs.nonempty])
-    gold_flat = torch.from_numpy(numpy.concatenate([gold[i] for i in nonempty]).astype("int64"))
-    leaves, (trans, start, end) = transition_scores(model, flat.shape[1], constraints, requires_grad=True)
-    loss = crf_nll_packed(flat, gold_flat, lengths, trans, start, end)
-    loss.backward()
-    inc_crf_grads(model.get_ref("crf"), tuple(torch2xp(leaf.grad) for leaf in leaves))
-    d_nonempty = ops.unflatten(ops.asarray2f(torch2xp(flat.grad)), ops.asarray1i([len(emissions[i]) for i in nonempty]))
+    lattice = lattice_of(model, [emissions[i] for i in nonempty], seqs.lengths[seqs.nonempty], constraints)
+    gold_flat = numpy.concatenate([gold[i] for i in nonempty]).astype("int64")
+    out = lattice.nll(gold_flat)
+    inc_crf_grads(model.get_ref("crf"), (out.d_transitions, out.d_start, out.d_end))
+    d_nonempty = ops.unflatten(ops.asarray2f(out.d_em.astype("float32")), ops.asarray1i([len(emissions[i]) for i in nonempty]))
     for i, d in zip(nonempty, d_nonempty):
         d_scores[i] = d
-    return float(loss.item()), d_scores
+    # Summed in float64, reported in float32 (as the loss always was).
+    return float(numpy.float32(out.value)), d_scores

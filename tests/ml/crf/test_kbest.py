@@ -5,10 +5,9 @@ import numpy
 import pytest
 import torch
 
-from spacy_bilstm_crf.ml.crf import apply_constraints, viterbi_packed
-from spacy_bilstm_crf.ml.kbest import kbest_viterbi_packed, path_log_probs
-from spacy_bilstm_crf.ml.packing import pack_layout
 from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, get_tags
+
+from torch_crf import lattice
 
 
 def _enumerate(em, trans, start, end, valid=None):
@@ -32,9 +31,8 @@ def _random_batch(seed, n_tags, n_seqs, max_len):
     return flat, lengths, params
 
 
-def _check_against_enumeration(flat, lengths, params, k, allowed=None, valid=None, scored=None):
-    scored = scored or params
-    paths, scores = kbest_viterbi_packed(flat, pack_layout(lengths), *scored, k, allowed)
+def _check_against_enumeration(flat, lengths, params, k, allowed=None, valid=None):
+    paths, scores = lattice(flat, lengths, *params, allowed).kbest(k)
     offset = 0
     for b, n in enumerate(lengths.tolist()):
         expected = _enumerate(flat[offset : offset + n], *params, valid)
@@ -59,10 +57,10 @@ def test_kbest_equals_enumeration_without_constraints(seed):
 def test_first_path_is_todays_viterbi():
     for seed in range(5):
         flat, lengths, params = _random_batch(100 + seed, 9, n_seqs=30, max_len=25)
-        paths, scores = kbest_viterbi_packed(flat, pack_layout(lengths), *params, 5)
-        tags, best = viterbi_packed(flat, pack_layout(lengths), *params)
-        numpy.testing.assert_array_equal(paths[0], tags.numpy())
-        numpy.testing.assert_allclose(scores[:, 0], best.numpy(), rtol=1e-6)
+        paths, scores = lattice(flat, lengths, *params).kbest(5)
+        tags, best = lattice(flat, lengths, *params).viterbi()
+        numpy.testing.assert_array_equal(paths[0], tags)
+        numpy.testing.assert_allclose(scores[:, 0], best, rtol=1e-6)
         assert (numpy.diff(scores, axis=1) <= 1e-5).all()
 
 
@@ -79,8 +77,7 @@ def test_kbest_under_constraints_is_the_valid_enumeration(scheme, labels):
 
     for seed in range(4):
         flat, lengths, params = _random_batch(200 + seed, len(tags), n_seqs=3, max_len=4)
-        scored = apply_constraints(*params, allowed)
-        _check_against_enumeration(flat, lengths, params, k=60, allowed=allowed, valid=valid, scored=scored)
+        _check_against_enumeration(flat, lengths, params, k=60, allowed=allowed, valid=valid)
 
 
 def test_probabilities_of_all_paths_sum_to_one_and_entropy():
@@ -88,11 +85,11 @@ def test_probabilities_of_all_paths_sum_to_one_and_entropy():
     lengths = torch.tensor([4, 2])
     flat = torch.randn(6, 3, generator=g) * 2
     params = torch.randn(3, 3, generator=g), torch.randn(3, generator=g), torch.randn(3, generator=g)
-    packing = pack_layout(lengths)
     k = 3 ** 4
-    paths, scores = kbest_viterbi_packed(flat, packing, *params, k)
-    stats = path_log_probs(flat, packing, *params, paths, scores > -numpy.inf, entropy=True)
-    probs = numpy.exp(stats.log_probs)
+    lat = lattice(flat, lengths, *params)
+    paths, scores = lat.kbest(k)
+    log_probs, entropy = lat.path_log_probs(paths, scores > -numpy.inf, entropy=True)
+    probs = numpy.exp(log_probs)
     numpy.testing.assert_allclose(probs.sum(axis=1), [1.0, 1.0], atol=1e-9)
     assert (probs[1, 9:] == 0).all()  # 3 ** 2 paths only
     offset = 0
@@ -100,16 +97,16 @@ def test_probabilities_of_all_paths_sum_to_one_and_entropy():
         expected = _enumerate(flat[offset : offset + n], *params)
         p = numpy.exp(numpy.array([s for s, _ in expected]) - numpy.logaddexp.reduce([s for s, _ in expected]))
         numpy.testing.assert_allclose(probs[b, : len(p)], p, rtol=1e-5)
-        assert stats.entropy[b] == pytest.approx(float(-(p * numpy.log(p)).sum()), abs=1e-8)
+        assert entropy[b] == pytest.approx(float(-(p * numpy.log(p)).sum()), abs=1e-8)
         offset += n
 
 
 def test_kbest_does_not_depend_on_the_batch():
     flat, lengths, params = _random_batch(11, 7, n_seqs=6, max_len=12)
-    paths, scores = kbest_viterbi_packed(flat, pack_layout(lengths), *params, 4)
+    paths, scores = lattice(flat, lengths, *params).kbest(4)
     offset = 0
     for b, n in enumerate(lengths.tolist()):
-        alone, alone_scores = kbest_viterbi_packed(flat[offset : offset + n], pack_layout(lengths[b : b + 1]), *params, 4)
+        alone, alone_scores = lattice(flat[offset : offset + n], lengths[b : b + 1], *params).kbest(4)
         numpy.testing.assert_array_equal(paths[:, offset : offset + n], alone)
         numpy.testing.assert_allclose(scores[b], alone_scores[0], rtol=1e-6)
         offset += n

@@ -1,37 +1,16 @@
-"""The CRF algorithms against pytorch-crf and brute-force enumeration."""
+"""The lattice's likelihood and gradient against pytorch-crf and brute-force enumeration."""
 import itertools
 
+import numpy
 import pytest
 import torch
-from torchcrf import CRF
 
-from spacy_bilstm_crf.ml.crf import apply_constraints, crf_nll, lengths_to_mask, viterbi_decode
-from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, get_tags
-
-
-def _reference(n_tags, seed):
-    torch.manual_seed(seed)
-    crf = CRF(n_tags, batch_first=True)
-    for p in crf.parameters():
-        torch.nn.init.normal_(p)
-    return crf
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_viterbi_equals_pytorch_crf(seed):
-    crf = _reference(7, seed)
-    lengths = torch.tensor([9, 1, 5, 9, 3])
-    emissions = torch.randn(5, 9, 7)
-    mask = lengths_to_mask(lengths, 9)
-    expected = crf.decode(emissions, mask)
-    paths, _ = viterbi_decode(emissions, lengths, crf.transitions, crf.start_transitions, crf.end_transitions)
-    got = [paths[i, : lengths[i]].tolist() for i in range(5)]
-    assert got == expected
+from torch_crf import crf_nll, lattice, lengths_to_mask, path_score, penalise, reference_crf
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_nll_equals_pytorch_crf(seed):
-    crf = _reference(5, seed)
+    crf = reference_crf(5, seed)
     lengths = torch.tensor([6, 2, 4])
     emissions = torch.randn(3, 6, 5)
     gold = torch.randint(0, 5, (3, 6))
@@ -42,13 +21,6 @@ def test_nll_equals_pytorch_crf(seed):
     assert torch.allclose(got, expected, atol=1e-4)
 
 
-def _path_score(em, path, trans, start, end):
-    s = start[path[0]] + em[0, path[0]]
-    for t in range(1, len(path)):
-        s = s + trans[path[t - 1], path[t]] + em[t, path[t]]
-    return s + end[path[-1]]
-
-
 def test_nll_with_missing_tags_marginalises_brute_force():
     torch.manual_seed(0)
     n_tags, length = 3, 4
@@ -57,7 +29,7 @@ def test_nll_with_missing_tags_marginalises_brute_force():
     gold = torch.tensor([[2, -1, 0, -1]])
     scores, consistent = [], []
     for path in itertools.product(range(n_tags), repeat=length):
-        s = _path_score(em[0], path, trans, start, end)
+        s = path_score(em[0], path, trans, start, end)
         scores.append(s)
         if path[0] == 2 and path[2] == 0:
             consistent.append(s)
@@ -66,44 +38,10 @@ def test_nll_with_missing_tags_marginalises_brute_force():
     assert torch.allclose(got, expected, atol=1e-4)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_viterbi_finds_brute_force_best_path_and_score(dtype):
-    torch.manual_seed(3)
-    n_tags = 3
-    lengths = torch.tensor([2, 4, 1])
-    em = torch.randn(3, 4, n_tags, dtype=dtype)
-    trans, start, end = (torch.randn(n_tags, n_tags, dtype=dtype), torch.randn(n_tags, dtype=dtype),
-                         torch.randn(n_tags, dtype=dtype))
-    paths, scores = viterbi_decode(em, lengths, trans, start, end)
-    assert scores.dtype == dtype
-    for i, length in enumerate(lengths.tolist()):
-        candidates = {path: _path_score(em[i], path, trans, start, end).item()
-                      for path in itertools.product(range(n_tags), repeat=length)}
-        best = max(candidates, key=candidates.get)
-        assert tuple(paths[i, :length].tolist()) == best
-        assert scores[i].item() == pytest.approx(candidates[best], abs=1e-5)
-
-
-def test_constrained_viterbi_is_always_valid():
-    tags = get_tags(["A", "B"], "BILUO")
-    allowed = tuple(torch.from_numpy(m) for m in allowed_transitions(tags, "BILUO"))
-    torch.manual_seed(1)
-    emissions = torch.randn(64, 12, len(tags)) * 5
-    lengths = torch.randint(1, 13, (64,))
-    zeros = torch.zeros(len(tags), len(tags)), torch.zeros(len(tags)), torch.zeros(len(tags))
-    trans, start, end = apply_constraints(*zeros, allowed)
-    paths, _ = viterbi_decode(emissions, lengths, trans, start, end)
-    a_trans, a_start, a_end = allowed
-    for i in range(64):
-        path = paths[i, : lengths[i]].tolist()
-        assert a_start[path[0]] and a_end[path[-1]]
-        assert all(a_trans[x, y] for x, y in zip(path, path[1:]))
-
-
 def test_nll_gradients_equal_pytorch_crf():
     """The packed likelihood gives pytorch-crf's gradients for emissions and
     parameters, on unsorted lengths."""
-    crf = _reference(6, 7)
+    crf = reference_crf(6, 7)
     lengths = torch.tensor([3, 8, 1, 5])
     mask = lengths_to_mask(lengths, 8)
     gold = torch.randint(0, 6, (4, 8))
@@ -124,7 +62,7 @@ def _brute_force_nll(em, gold, trans, start, end):
     n_tags, length = em.shape[1], em.shape[0]
     scores, consistent = [], []
     for path in itertools.product(range(n_tags), repeat=length):
-        s = _path_score(em, path, trans, start, end)
+        s = path_score(em, path, trans, start, end)
         scores.append(s)
         if all(g < 0 or g == p for g, p in zip(gold.tolist(), path)):
             consistent.append(s)
@@ -134,8 +72,8 @@ def _brute_force_nll(em, gold, trans, start, end):
 @pytest.mark.parametrize("gold", [[1, -1, 0, -1], [1, 0, 2, 2], [-1, -1, -1, 1]])
 def test_nll_gradients_equal_brute_force_with_constraints_and_missing_tags(gold):
     """The hand-written gradient (marginals minus the gold side's) equals
-    autograd through path enumeration, for every score tensor, with forbidden
-    transitions and starts (PENALTY) and with missing tags."""
+    autograd through path enumeration, for every score tensor, with very
+    negative (finite) transitions and starts and with missing tags."""
     torch.manual_seed(1)
     n_tags, length = 3, 4
     em = torch.randn(length, n_tags, dtype=torch.float64) * 3
@@ -148,7 +86,7 @@ def test_nll_gradients_equal_brute_force_with_constraints_and_missing_tags(gold)
     for nll in (lambda e, t, s, n: crf_nll(e[None], gold[None], torch.tensor([length]), t, s, n),
                 lambda e, t, s, n: _brute_force_nll(e, gold, t, s, n)):
         leaves = [x.clone().requires_grad_(True) for x in [em] + raw]
-        value = nll(leaves[0], *apply_constraints(*leaves[1:], allowed))
+        value = nll(leaves[0], *penalise(*leaves[1:], allowed))
         value.backward()
         grads.append([value.detach()] + [leaf.grad for leaf in leaves])
     for ours, expected in zip(*grads):
@@ -157,7 +95,7 @@ def test_nll_gradients_equal_brute_force_with_constraints_and_missing_tags(gold)
 
 def test_nll_of_long_confident_sequences_equals_pytorch_crf_in_float64():
     """Sequences of 400 steps with emissions 50 apart: no underflow, no drift."""
-    crf = _reference(5, 3)
+    crf = reference_crf(5, 3)
     crf.double()
     lengths = torch.tensor([400, 7, 130])
     mask = lengths_to_mask(lengths, 400)
@@ -177,6 +115,6 @@ def test_nll_without_an_allowed_gold_path_is_refused():
     """Gold that starts with a forbidden tag has no path: an error, not NaN."""
     em = torch.randn(1, 3, 3)
     allowed = (torch.ones(3, 3, dtype=torch.bool), torch.tensor([True, True, False]), torch.ones(3, dtype=torch.bool))
-    trans, start, end = apply_constraints(torch.zeros(3, 3), torch.zeros(3), torch.zeros(3), allowed)
+    zeros = torch.zeros(3, 3), torch.zeros(3), torch.zeros(3)
     with pytest.raises(ValueError, match="no allowed path through 1 sequence"):
-        crf_nll(em, torch.tensor([[2, -1, 0]]), torch.tensor([3]), trans, start, end)
+        lattice(em, torch.tensor([3]), *zeros, allowed).nll(numpy.asarray([2, -1, 0]))

@@ -1,19 +1,13 @@
 """Entity probabilities from forward-backward against brute-force enumeration."""
 import itertools
 
+import numpy
 import pytest
 import torch
 
-from spacy_bilstm_crf.ml.crf import apply_constraints, forward_backward, lengths_to_mask, span_log_probs, viterbi_decode
-from spacy_bilstm_crf.ml.packing import pack_layout
 from spacy_bilstm_crf.pipeline._ner.tags import allowed_transitions, continuation_ids, get_tags, tag_ids_to_offsets
 
-
-def _score(em, path, trans, start, end):
-    s = start[path[0]] + em[0, path[0]]
-    for t in range(1, len(path)):
-        s = s + trans[path[t - 1], path[t]] + em[t, path[t]]
-    return s + end[path[-1]]
+from torch_crf import lattice, lengths_to_mask, path_score, viterbi_decode
 
 
 @pytest.fixture
@@ -27,11 +21,10 @@ def crf():
 
 def test_log_z_equals_enumeration(crf):
     emissions, lengths, trans, start, end = crf
-    flat = emissions[lengths_to_mask(lengths, emissions.shape[1])]
-    _, _, log_z = forward_backward(flat, pack_layout(lengths), trans, start, end)
+    log_z = torch.from_numpy(lattice(emissions, lengths, trans, start, end).log_z).float()
     for b, n in enumerate(lengths.tolist()):
         paths = itertools.product(range(emissions.shape[2]), repeat=n)
-        expected = torch.logsumexp(torch.stack([_score(emissions[b], p, trans, start, end) for p in paths]), 0)
+        expected = torch.logsumexp(torch.stack([path_score(emissions[b], p, trans, start, end) for p in paths]), 0)
         assert torch.allclose(log_z[b], expected, atol=1e-4)
 
 
@@ -44,14 +37,13 @@ def test_entity_probability_equals_enumeration(crf, scheme):
     assert len(tags) == emissions.shape[2]
     # As in use: invalid sequences are ruled out by the constraints.
     allowed = tuple(torch.from_numpy(m) for m in allowed_transitions(tags, scheme))
-    trans, start, end = apply_constraints(trans, start, end, allowed)
     a_trans, a_start, a_end = allowed
 
     def valid(path):
         return bool(a_start[path[0]] and a_end[path[-1]]) and all(
             bool(a_trans[x, y]) for x, y in zip(path, path[1:])
         )
-    paths, _ = viterbi_decode(emissions, lengths, trans, start, end)
+    paths, _ = viterbi_decode(emissions, lengths, trans, start, end, allowed)
     spans, entities = [], []
     for b, n in enumerate(lengths.tolist()):
         for s, e, label in tag_ids_to_offsets(paths[b, :n].tolist(), tags, scheme):
@@ -60,12 +52,14 @@ def test_entity_probability_equals_enumeration(crf, scheme):
     assert spans, "the fixture must decode some entities"
     cont = torch.from_numpy(continuation_ids(tags, scheme))
     mask = lengths_to_mask(lengths, emissions.shape[1])
-    got = span_log_probs(emissions[mask], lengths, trans, start, end, paths[mask], torch.tensor(spans), cont)
+    got = lattice(emissions, lengths, trans, start, end, allowed).span_log_probs(
+        paths[mask].numpy(), numpy.asarray(spans), cont.numpy())
+    got = torch.from_numpy(got).float()
     for (b, s, e, label), value in zip(entities, got):
         n = int(lengths[b])
         everything, containing = [], []
         for path in filter(valid, itertools.product(range(len(tags)), repeat=n)):
-            score = _score(emissions[b], path, trans, start, end)
+            score = path_score(emissions[b], path, trans, start, end)
             everything.append(score)
             if (s, e, label) in tag_ids_to_offsets(path, tags, scheme):
                 containing.append(score)
@@ -73,17 +67,28 @@ def test_entity_probability_equals_enumeration(crf, scheme):
         assert torch.allclose(value, expected, atol=1e-4), (scheme, s, e, label)
 
 
+def _log_alpha_beta(lat, n_rows, n_tags):
+    rows, tags = numpy.repeat(numpy.arange(n_rows), n_tags), numpy.tile(numpy.arange(n_tags), n_rows)
+    return tuple(torch.from_numpy(f(rows, tags).reshape(n_rows, n_tags)) for f in (lat.log_alpha, lat.log_beta))
+
+
 def test_marginals_of_a_sequence_do_not_depend_on_the_batch(crf):
     """Alpha/beta of a sequence are the same alone and in a batch of other
     lengths (the packed recursions slice the batch per step)."""
     emissions, lengths, trans, start, end = crf
     flat = emissions[lengths_to_mask(lengths, emissions.shape[1])]
-    alpha, beta, log_z = forward_backward(flat, pack_layout(lengths), trans, start, end)
+    n_tags = flat.shape[1]
+    batch = lattice(flat, lengths, trans, start, end)
+    alpha, beta = _log_alpha_beta(batch, flat.shape[0], n_tags)
+    log_z, marginals = torch.from_numpy(batch.log_z), torch.from_numpy(batch.marginals)
     offset = 0
     for b, n in enumerate(lengths.tolist()):
         rows = flat[offset : offset + n]
-        a1, b1, z1 = forward_backward(rows, pack_layout(torch.tensor([n])), trans, start, end)
+        alone = lattice(rows, torch.tensor([n]), trans, start, end)
+        a1, b1 = _log_alpha_beta(alone, n, n_tags)
+        z1 = torch.from_numpy(alone.log_z)
         assert torch.allclose(alpha[offset : offset + n], a1, atol=1e-5)
         assert torch.allclose(beta[offset : offset + n], b1, atol=1e-5)
         assert torch.allclose(log_z[b], z1[0], atol=1e-5)
+        assert torch.allclose(marginals[offset : offset + n], torch.from_numpy(alone.marginals), atol=1e-9)
         offset += n

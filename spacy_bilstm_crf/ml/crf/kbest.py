@@ -1,5 +1,5 @@
-"""The k best paths of a linear-chain CRF, their exact probabilities, and the
-sequence entropy, batched on the packed layout (see `packing`).
+"""The k best paths of a linear-chain CRF, batched on the packed layout (see
+`packing`); their probabilities come from the lattice (`probabilities`).
 
 k-best Viterbi is Lawler's partition scheme on the Viterbi trellis (as in
 Nilsson & Goldberger's "sequentially finding the N-best list" for HMMs),
@@ -9,73 +9,49 @@ another tag at u, the best prefix before u". The best prefix ending in a tag
 is the forward pass's backpointer chain, so the best of each subset is the
 earlier path's score minus one gap (best minus second-best predecessor), and
 popping a subset only walks back until the new prefix meets its parent's.
-Cost: one forward pass, one (rows, K, K) table of backpointers and gaps, and
+Cost: the lattice's Viterbi forward pass (shared with `viterbi`), one (rows, K, K) table of backpointers and gaps, and
 k - 1 rounds of small array operations over the batch, however many
 sequences it holds; no per-sequence Python loop.
 
-Forbidden transitions are -inf here (not `crf.PENALTY`), so every path
-returned is valid, and a sequence with fewer than k valid paths gets -inf
-scores for the missing ones.
+Forbidden transitions are -inf (`scores.forbid`), so every path returned is
+valid, and a sequence with fewer than k valid paths gets -inf scores for
+the missing ones.
 """
-from typing import NamedTuple, Optional, Tuple
+from typing import Tuple
 
 import numpy
-import torch
 
-from .crf import _last_rows, _viterbi_forward, forward_backward, scaled_forward
-from .packing import Packing
-
-Allowed = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+from ..packing import Packing
+from .scores import CRFScores
 
 
-def mask_forbidden(
-    transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor, allowed: Optional[Allowed]
-) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """numpy copies of the scores with forbidden entries set to -inf."""
-    out = [x.detach().cpu().numpy().copy() for x in (transitions, start, end)]
-    if allowed is not None:
-        for array, mask in zip(out, allowed):
-            array[~mask.cpu().numpy()] = -numpy.inf
-    return out[0], out[1], out[2]
-
-
-def kbest_viterbi_packed(
-    flat: torch.Tensor,
-    packing: Packing,
-    transitions: torch.Tensor,
-    start: torch.Tensor,
-    end: torch.Tensor,
-    k: int,
-    allowed: Optional[Allowed] = None,
+def kbest_paths(
+    history: numpy.ndarray, packing: Packing, scores: CRFScores, k: int
 ) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """The k best valid paths of each sequence of `flat` (N, K): (k, N) tag
-    ids in the concatenated order (rows of a missing path repeat path 0) and
-    (B, k) path scores, best first, -inf where a sequence has fewer than k
-    valid paths. allowed: the scheme's (transition, start, end) masks."""
-    with torch.no_grad():
-        em = flat.index_select(0, packing.index).t().contiguous().cpu().numpy()
-    trans, first, last = mask_forbidden(transitions, start, end, allowed)
+    """The k best valid paths of each sequence, from the Viterbi forward
+    pass `history` (N, K) (`viterbi.max_prefix_scores`): (k, N) tag ids in
+    the concatenated order (rows of a missing path repeat path 0) and (B, k)
+    path scores, best first, -inf where a sequence has fewer than k valid
+    paths."""
     # -inf - -inf (no second-best tag) is nan: handled where it arises;
     # unset entries of the work arrays are computed on, then masked.
     with numpy.errstate(invalid="ignore", over="ignore"):
-        tags, scores = _kbest_numpy(em, packing, trans, first, last, k)
+        tags, path_scores = _kbest_numpy(history, packing, *scores, k)
     # packed (time, rank) -> concatenated rows; sorted ranks -> input order.
     batch = tags.shape[1]
-    on = numpy.arange(batch)[None, :] < packing.batch_sizes.numpy()[:, None]  # (T, B)
-    out = numpy.empty((k, flat.shape[0]), dtype=numpy.int64)
-    out[:, packing.index.numpy()] = tags.transpose(0, 2, 1)[:, on]
-    unsorted = numpy.empty_like(scores)
-    unsorted[packing.order.numpy()] = scores
-    return out, unsorted
+    on = numpy.arange(batch)[None, :] < packing.batch_sizes[:, None]  # (T, B)
+    out = numpy.empty((k, history.shape[0]), dtype=numpy.int64)
+    out[:, packing.index] = tags.transpose(0, 2, 1)[:, on]
+    return out, packing.unsort(path_scores)
 
 
 def _kbest_numpy(
-    em: numpy.ndarray, packing: Packing, trans: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray, k: int
+    history: numpy.ndarray, packing: Packing, trans: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray, k: int
 ) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """Packed (K, N) emissions -> (k, B, T) tags of the sorted sequences,
-    padded, and (B, k) their scores."""
-    steps, sizes = packing.steps, packing.batch_sizes.numpy()
-    n_tags = em.shape[0]
+    """Packed (N, K) best prefix scores -> (k, B, T) tags of the sorted
+    sequences, padded, and (B, k) their scores."""
+    steps, sizes = packing.steps, packing.batch_sizes
+    n_tags = history.shape[1]
     n_steps, batch = len(sizes), int(sizes[0])
     ranks = numpy.arange(batch)
     on = ranks[:, None] < sizes[None, :]  # (B, T)
@@ -83,9 +59,8 @@ def _kbest_numpy(
     # (their values are never used).
     row_of = numpy.where(on, numpy.asarray(steps[:-1])[None, :] + ranks[:, None], 0)
     last_t = on.sum(axis=1) - 1  # (B,)
-    history = numpy.ascontiguousarray(_viterbi_forward(em, packing, trans, start).T)  # (N, K)
     to_from = numpy.ascontiguousarray(trans.T)
-    final = history[_last_rows(packing).numpy()] + end[None, :]  # (B, K)
+    final = history[packing.last_rows()] + end[None, :]  # (B, K)
 
     paths = numpy.zeros((k, batch, n_steps), dtype=numpy.int64)
     # gap[i, r, t]: what path i loses by taking the second-best tag at t - 1
@@ -102,7 +77,7 @@ def _kbest_numpy(
     cand_rank = numpy.full((k, batch), -numpy.inf)
     pool = (cand_chain, chain_best, chain_at, cand_rank)
 
-    # Path 0: the Viterbi path, with the backtrace of `crf._viterbi_numpy`.
+    # Path 0: the Viterbi path, with the backtrace of `viterbi.best_paths`.
     best = final.argmax(axis=1)
     scores[:, 0] = final[ranks, best]
     path = paths[0]
@@ -260,83 +235,3 @@ def _add_candidates(
     nxt = values[ranks, order[ranks, numpy.minimum(m, n_tags - 1)]]
     cand = score - here + nxt
     cand_rank[i] = numpy.where((m < n_tags) & (score > -numpy.inf) & ~numpy.isnan(cand), cand, -numpy.inf)
-
-
-class PathStats(NamedTuple):
-    """Exact log-probabilities of given paths and per-sequence entropy."""
-
-    log_probs: numpy.ndarray  # (B, k)
-    entropy: Optional[numpy.ndarray]  # (B,) nats
-
-
-def path_log_probs(
-    flat: torch.Tensor,
-    packing: Packing,
-    transitions: torch.Tensor,
-    start: torch.Tensor,
-    end: torch.Tensor,
-    paths: numpy.ndarray,
-    valid: numpy.ndarray,
-    *,
-    entropy: bool = False,
-    fb: Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = None,
-) -> PathStats:
-    """log P(path) = score(path) - log Z for (k, N) paths of the concatenated
-    sequences of `flat` (float64; -inf where `valid` (B, k) is False), and,
-    if asked, each sequence's entropy H = log Z - E[score] (nats) from the
-    forward-backward marginals. fb: forward_backward's output, if computed
-    (else only the forward recursion runs, unless the entropy needs both)."""
-    flat = flat.double()
-    transitions, start, end = transitions.double(), start.double(), end.double()
-    if fb is None and entropy:
-        fb = forward_backward(flat, packing, transitions, start, end)
-    log_z = fb[2] if fb is not None else torch.from_numpy(_log_partition_numpy(flat, packing, transitions, start, end))
-    lengths, offsets = packing.lengths.numpy(), packing.offsets.numpy()
-    em, tr, st, en = flat.numpy(), transitions.numpy(), start.numpy(), end.numpy()
-    firsts, lasts = offsets, offsets + lengths - 1
-    rows = numpy.arange(em.shape[0])
-    # One step per row: its emission, plus the move from the previous row
-    # unless it is a sequence's first row.
-    moves = numpy.zeros(paths.shape, dtype=numpy.float64)
-    moves[:, 1:] = tr[paths[:, :-1], paths[:, 1:]]
-    moves[:, firsts] = 0.0
-    per_row = em[rows[None, :], paths] + moves
-    total = numpy.add.reduceat(per_row, firsts, axis=1)  # (k, B)
-    total += st[paths[:, firsts]] + en[paths[:, lasts]]
-    log_p = numpy.where(valid, total.T - log_z.numpy()[:, None], -numpy.inf)
-    ent = None
-    if entropy:
-        ent = _entropy(em, tr, st, en, fb[0].numpy(), fb[1].numpy(), log_z.numpy(), firsts, lasts)
-    return PathStats(log_p, ent)
-
-
-def _entropy(em, tr, st, en, log_alpha, log_beta, log_z, firsts, lasts) -> numpy.ndarray:
-    """H = log Z - E[score], E taken under the CRF with its marginals."""
-    n_rows = em.shape[0]
-    seq = numpy.repeat(numpy.arange(len(firsts)), numpy.diff(numpy.append(firsts, n_rows)))
-    unary = numpy.exp(log_alpha + log_beta - log_z[seq][:, None])
-    expected = (unary * em).sum(axis=1)
-    expected[firsts] += unary[firsts] @ st
-    expected[lasts] += unary[lasts] @ en
-    inner = numpy.ones(n_rows, dtype=bool)
-    inner[firsts] = False
-    at = numpy.flatnonzero(inner)
-    if len(at):
-        pair = numpy.exp(
-            log_alpha[at - 1][:, :, None] + tr[None, :, :] + (em[at] + log_beta[at])[:, None, :]
-            - log_z[seq[at]][:, None, None]
-        )
-        expected[at] += (pair * tr[None, :, :]).sum(axis=(1, 2))
-    by_seq = numpy.add.reduceat(expected, firsts)
-    return numpy.maximum(log_z - by_seq, 0.0)
-
-
-def _log_partition_numpy(
-    flat: torch.Tensor, packing: Packing, transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor
-) -> numpy.ndarray:
-    """(B,) log Z of float64 scores, in the given order: `crf.scaled_forward`."""
-    em = flat.index_select(0, packing.index).numpy()  # (N, K) packed
-    _, log_z_sorted = scaled_forward(em, packing, transitions.numpy(), start.numpy(), end.numpy())
-    out = numpy.empty(len(log_z_sorted))
-    out[packing.order.numpy()] = log_z_sorted
-    return out
