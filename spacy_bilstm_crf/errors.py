@@ -35,6 +35,10 @@ class Errors(str, Enum):
 
     E009 = "temperature must be in (0, {max}], got {temperature}."
 
+    # E010-E019: component settings and pre-set entities (issue 32).
+    E010 = "{setting} must be a number, got {value!r} (a {type}): write it without quotes, e.g. {setting} = 0.5."
+    E011 = "respect_preset_ents must be true or false, got {value!r}."
+
     # E040-E059: n-best analyses, label alternatives, uncertainty (issue 17).
     E040 = "n_best must be an integer >= 1, got {n_best!r}."
     E041 = (
