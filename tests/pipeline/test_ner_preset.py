@@ -154,3 +154,22 @@ def test_annotate_after_an_entity_ruler(saved, tmp_path):
     annotate_local(tmp_path / "ruled", src, tmp_path / "out.jsonl", progress=False)
     row = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf8"))
     assert [(e["start"], e["end"], e["label"]) for e in row["entities"]] == [(0, 10, "PERSON"), (20, 26, "GPE")]
+
+
+def test_a_preset_entity_across_a_sentence_boundary(saved):
+    """Sentence-level decoding: the entity is fixed as one piece per sentence, and kept whole."""
+    nlp = spacy.load(saved, config={"components": {"bilstm_crf_ner": MORE}})
+    nlp.add_pipe("sentencizer", first=True)
+    text = "I like Berlin. Shaka Khan lives in Berlin."
+    doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+    doc.set_ents([Span(doc, 2, 5, "LOC", kb_id="Q64")])  # "Berlin . Shaka"
+    doc = nlp.get_pipe("bilstm_crf_ner")(doc)
+    assert (2, 5, "LOC") in _ents(doc) and doc.ents[0].kb_id_ == "Q64"
+    assert not any(e.start < 5 < e.end for e in doc.ents)
+    for r in range(4):
+        group = doc.spans[f"ents_nbest_{r}"]
+        assert [s for s, _ in group.attrs["sequences"]] == [0, 4]
+        if group.attrs["probabilities"][0] is not None:
+            assert (2, 4, "LOC") in [(s.start, s.end, s.label_) for s in group]  # the first sentence's piece
+        if group.attrs["probabilities"][1] is not None:
+            assert (4, 5, "LOC") in [(s.start, s.end, s.label_) for s in group]  # the second's
