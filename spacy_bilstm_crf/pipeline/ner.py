@@ -297,10 +297,7 @@ class BiLSTMCRFNER(TrainablePipe):
         """Per doc, the tags its pre-set entities fix (None when there are none to respect)."""
         if not self.respect_preset_ents or not any(doc.ents for doc in docs):
             return None
-        return [
-            fixed_tag_ids(doc, self.tags, self.tag_scheme, None if segments is None else segments[i])
-            for i, doc in enumerate(docs)
-        ]
+        return fixed_tag_ids(docs, self.tags, self.tag_scheme, segments)
 
     def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
         """Sentence lengths per doc when the model works per sentence: the

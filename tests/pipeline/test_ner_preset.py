@@ -58,14 +58,14 @@ def test_fixed_tags_leave_o_and_missing_tokens_free():
     nlp = spacy.blank("en")
     tags = get_tags(["PERSON", "LOC"], "BILUO")
     doc = nlp.make_doc("a b c d e f")
-    assert (fixed_tag_ids(doc, tags, "BILUO") == FREE).all()
+    assert (fixed_tag_ids([doc], tags, "BILUO")[0] == FREE).all()
     doc.set_ents([Span(doc, 1, 4, "LOC"), Span(doc, 5, 6, "ORG")], default="outside")
-    assert [tags[i] if i != FREE else None for i in fixed_tag_ids(doc, tags, "BILUO")] == [
+    assert [tags[i] if i != FREE else None for i in fixed_tag_ids([doc], tags, "BILUO")[0]] == [
         None, "B-LOC", "I-LOC", "L-LOC", None, "O"]  # 'O'-marked tokens are free; ORG is unknown: O
-    assert [tags[i] if i != FREE else None for i in fixed_tag_ids(doc, tags, "BILUO", segments=[3, 3])] == [
+    assert [tags[i] if i != FREE else None for i in fixed_tag_ids([doc], tags, "BILUO", segments=[[3, 3]])[0]] == [
         None, "B-LOC", "L-LOC", "U-LOC", None, "O"]  # an entity across a sentence boundary: one per sentence
     bio = get_tags(["PERSON", "LOC"], "BIO")
-    assert [bio[i] if i != FREE else None for i in fixed_tag_ids(doc, bio, "BIO")] == [
+    assert [bio[i] if i != FREE else None for i in fixed_tag_ids([doc], bio, "BIO")[0]] == [
         None, "B-LOC", "I-LOC", "I-LOC", None, "O"]
 
 

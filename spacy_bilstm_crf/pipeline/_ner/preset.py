@@ -10,7 +10,8 @@ no change to the decoders. Tokens outside them stay free, whether marked `O`
 or missing. A pre-set label the model does not know fixes its tokens to `O`
 (the model has no tag for it) and the span itself is kept as it was.
 """
-from typing import List, Optional, Sequence
+from itertools import accumulate
+from typing import Dict, List, Optional, Sequence
 
 import numpy
 from spacy.tokens import Doc, Span
@@ -25,54 +26,57 @@ from .tags import check_scheme, tag_index
 FREE = -1  # a token whose tag the decoder chooses
 
 
-def fixed_tag_ids(doc: Doc, tags: Sequence[str], scheme: str, segments: Optional[List[int]] = None) -> numpy.ndarray:
-    """(len(doc),) the tag id each token is fixed to by the doc's entities, FREE elsewhere.
+def fixed_tag_ids(
+    docs: Sequence[Doc], tags: Sequence[str], scheme: str, segments: Optional[List[List[int]]] = None
+) -> List[numpy.ndarray]:
+    """Per doc, (len(doc),) the tag id each token is fixed to by the doc's
+    entities, FREE elsewhere.
 
-    segments: the lengths of the sequences the doc is decoded as (its
+    segments: per doc, the lengths of the sequences it is decoded as (its
     sentences); an entity across a boundary is fixed as one entity per
     sequence, as no valid tag sequence crosses one."""
     index = tag_index(tags)
-    fixed = numpy.full((len(doc),), FREE, dtype="int64")
-    bounds = numpy.cumsum([0] + list(segments or [len(doc)]))
-    for ent in doc.ents:
-        starts = [b for b in bounds[1:-1] if ent.start < b < ent.end]
-        for start, end in zip([ent.start] + starts, starts + [ent.end]):
-            if f"B-{ent.label_}" not in index:
-                fixed[start:end] = index["O"]  # a label the model does not know
-            else:
-                fixed[start:end] = [index[tag] for tag in _entity_tags(ent.label_, end - start, scheme)]
-    return fixed
+    check_scheme(scheme)
+    out = []
+    for i, doc in enumerate(docs):
+        fixed = numpy.full((len(doc),), FREE, dtype="int64")
+        ents = doc.ents
+        if ents:
+            bounds = [] if segments is None else list(accumulate(segments[i][:-1]))
+            for ent in ents:
+                starts = [b for b in bounds if ent.start < b < ent.end]
+                for start, end in zip([ent.start, *starts], [*starts, ent.end]):
+                    fixed[start:end] = _entity_tag_ids(index, ent.label_, end - start, scheme)
+        out.append(fixed)
+    return out
 
 
-def _entity_tags(label: str, length: int, scheme: str) -> List[str]:
-    if check_scheme(scheme) == "BIO":
-        return [f"B-{label}"] + [f"I-{label}"] * (length - 1)
+def _entity_tag_ids(index: Dict[str, int], label: str, length: int, scheme: str) -> List[int]:
+    """The tag ids of an entity of `length` tokens; all `O` for a label the model does not know."""
+    if f"B-{label}" not in index:
+        return [index["O"]] * length
+    if scheme == "BIO":
+        return [index[f"B-{label}"]] + [index[f"I-{label}"]] * (length - 1)
     if length == 1:
-        return [f"U-{label}"]
-    return [f"B-{label}"] + [f"I-{label}"] * (length - 2) + [f"L-{label}"]
+        return [index[f"U-{label}"]]
+    return [index[f"B-{label}"]] + [index[f"I-{label}"]] * (length - 2) + [index[f"L-{label}"]]
 
 
 def mask_scores(model: Model, scores: List[Floats2d], fixed: List[numpy.ndarray]) -> List[Floats2d]:
     """The model's scores with every tag but the fixed one ruled out on fixed
-    tokens (copies of the docs that have any; the others as they are)."""
+    tokens (all docs' rows masked at once, in a copy)."""
     xp = model.ops.xp
-    crf = head_of(model) is Head.CRF
-    out = []
-    for doc_scores, doc_fixed in zip(scores, fixed):
-        rows = numpy.flatnonzero(doc_fixed != FREE)
-        if not len(rows):
-            out.append(doc_scores)
-            continue
-        keep = numpy.zeros((len(rows), doc_scores.shape[1]), dtype=bool)
-        keep[numpy.arange(len(rows)), doc_fixed[rows]] = True
-        keep, rows_x = xp.asarray(keep), xp.asarray(rows)
-        masked = doc_scores.copy()
-        if crf:
-            masked[rows_x] = xp.where(keep, masked[rows_x], masked[rows_x] + PENALTY)
-        else:
-            masked[rows_x] = keep.astype(masked.dtype)
-        out.append(masked)
-    return out
+    all_fixed = numpy.concatenate(fixed)
+    rows = numpy.flatnonzero(all_fixed != FREE)
+    flat = xp.concatenate(scores, axis=0)
+    keep = numpy.zeros((len(rows), flat.shape[1]), dtype=bool)
+    keep[numpy.arange(len(rows)), all_fixed[rows]] = True
+    keep, rows_x = xp.asarray(keep), xp.asarray(rows)
+    if head_of(model) is Head.CRF:
+        flat[rows_x] = xp.where(keep, flat[rows_x], flat[rows_x] + PENALTY)
+    else:
+        flat[rows_x] = keep.astype(flat.dtype)
+    return xp.split(flat, numpy.cumsum([len(s) for s in scores])[:-1].tolist())
 
 
 def drop_broken_analyses(decoded: Decoded, fixed: List[numpy.ndarray]) -> Decoded:
