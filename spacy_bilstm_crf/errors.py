@@ -35,6 +35,10 @@ class Errors(str, Enum):
 
     E009 = "temperature must be in (0, {max}], got {temperature}."
 
+    # E010-E019: component settings and pre-set entities (issue 32).
+    E010 = "{setting} must be a number, got {value!r} (a {type}): write it without quotes, e.g. {setting} = 0.5."
+    E011 = "respect_preset_ents must be true or false, got {value!r}."
+
     # E040-E059: n-best analyses, label alternatives, uncertainty (issue 17).
     E040 = "n_best must be an integer >= 1, got {n_best!r}."
     E041 = (
@@ -180,6 +184,37 @@ class Errors(str, Enum):
     E454 = "A vectors table of {rows} rows for {words} words: expected one row per word"
     E455 = "{path}:{line}: expected UTF-8 text ({err})"
     E456 = "{n} repeated word(s) in the vectors' word list: expected each word once"
+    # E457-E458, E460-E469: init-vectors refuses bad values, headers, options and outputs (issue 32).
+    E457 = (
+        "{path}:{line}: the value {value!r} (number {column}) of the word {word!r} is not a finite "
+        "float32 number: expected finite numbers (no NaN, Inf or values beyond +-3.4e38)"
+    )
+    E458 = (
+        "{path}:1: the word2vec header says {n_words} words of {width} dimensions, but the file has "
+        "{found} words: expected the header's counts to match the file (fix or remove the header)"
+    )
+    E460 = (
+        "{path}:{line}: the word2vec header (line 1) says {width} dimensions, but this line has {found} "
+        "values after the word: expected the header's dimension on every line"
+    )
+    E461 = "Unknown --lang {lang!r}: expected a language code of spaCy (e.g. en, de, nl, xx for multi-language)"
+    E462 = "--name is empty: expected the name of the vectors table, e.g. glove_6b_100d"
+    E463 = "The output {path} exists and is not a directory ({kind}): expected a new or empty directory"
+    E464 = "The output {path} cannot be created: {parent} is not a directory ({kind}), expected a directory there"
+    E465 = (
+        "The output {path} is a directory that is not empty ({n} entries, e.g. {example!r}): refusing to "
+        "write into it. Re-run with --overwrite to replace it, or choose a new or empty directory"
+    )
+    E466 = (
+        "The output {path} is or passes through a symbolic link ({detail}): expected a real directory "
+        "path, so nothing is written through a link"
+    )
+    E467 = (
+        "The output {path} has a name of {n} bytes ({name!r}...): the file system allows at most "
+        "{limit} bytes per name"
+    )
+    E468 = "--overwrite refused for {path}: {reason}. Nothing was changed"
+    E469 = "Cannot write the output {path}: {error}. Nothing was changed"
 
     def format(self, **kwargs) -> str:  # type: ignore[override]
         return f"[{self.name}] " + self.value.format(**kwargs)

@@ -5,7 +5,8 @@ import spacy
 from typer.testing import CliRunner
 
 from spacy_bilstm_crf.cli import app
-from spacy_bilstm_crf.vectors import VectorsFormatError, cased_forms, read_vectors_text, vectors_pipeline
+from spacy_bilstm_crf.output_dir import OutputDirError, write_output_dir
+from spacy_bilstm_crf.vectors import VectorsFormatError, cased_forms, read_vectors, read_vectors_text, vectors_pipeline
 
 runner = CliRunner()
 GLOVE_LIKE = "paris 0.5 -1.0 2.0\neu 1.0 1.0 1.0\napple 0.0 0.25 -0.5\nApple 9.0 9.0 9.0\n. . . 3.0 3.0 3.0\n"
@@ -113,3 +114,175 @@ def test_cli_bad_file_exits_1_and_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert f"{src}:2:" in result.output.replace("\n", "")
     assert not out.exists()
+
+
+# Issue 32: values, headers, options and outputs init-vectors refused or mishandled.
+
+
+@pytest.mark.parametrize(
+    "text,line,code,expected",
+    [
+        ("paris 1 2 3\neu 1 nan 3\n", 2, "E457", "'nan' (number 2) of the word 'eu'"),
+        ("paris inf 2 3\n", 1, "E457", "'inf' (number 1) of the word 'paris'"),
+        ("paris 1 2 3\neu 1 2 -Infinity\n", 2, "E457", "'-Infinity' (number 3)"),
+        ("paris 1 2 3\neu 1e39 2 3\n", 2, "E457", "'1e39' (number 1)"),  # overflows float32
+        ("3 3\nparis 1 2 3\neu 1 2 3\n", 1, "E458", "says 3 words of 3 dimensions, but the file has 2 words"),
+        ("1 3\nparis 1 2 3\neu 1 2 3\n", 1, "E458", "says 1 words of 3 dimensions, but the file has 2 words"),
+        ("2 4\nparis 1 2 3\neu 1 2 3\n", 2, "E460", "says 4 dimensions, but this line has 3 values"),
+        ("2 2\nparis 1 2 3\neu 1 2 3\n", 2, "E460", "says 2 dimensions, but this line has 3 values"),
+    ],
+)
+def test_non_finite_values_and_wrong_headers_are_refused(tmp_path, text, line, code, expected):
+    path = tmp_path / "bad.txt"
+    path.write_text(text, encoding="utf8")
+    with pytest.raises(VectorsFormatError) as err:
+        read_vectors_text(path)
+    assert f"[{code}] {path}:{line}:" in str(err.value) and expected in str(err.value)
+
+
+def test_a_bom_is_stripped_and_reported(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + GLOVE_LIKE.encode("utf8"))
+    words, table, bom = read_vectors(path)
+    assert words[0] == "paris" and bom and table.shape == (5, 3)
+    # Only the file's first bytes: U+FEFF elsewhere is a character of a word.
+    path.write_bytes(GLOVE_LIKE.encode("utf8") + "\ufeffx 1 2 3\n".encode("utf8"))
+    words, _, bom = read_vectors(path)
+    assert words[-1] == "\ufeffx" and not bom
+    out = tmp_path / "out"
+    path.write_bytes(b"\xef\xbb\xbf" + GLOVE_LIKE.encode("utf8"))
+    result = runner.invoke(app, ["init-vectors", str(path), str(out), "--name", "toy"])
+    assert result.exit_code == 0, result.output
+    assert "Stripped 1 UTF-8 byte order mark" in result.output
+    assert spacy.load(out).make_doc("paris")[0].vector.tolist() == [0.5, -1.0, 2.0]
+
+
+def _init(src, out, *extra):
+    return runner.invoke(app, ["init-vectors", str(src), str(out), "--name", "toy", *extra])
+
+
+@pytest.fixture
+def src(tmp_path):
+    path = tmp_path / "glove.txt"
+    path.write_text(GLOVE_LIKE, encoding="utf8")
+    return path
+
+
+def _trained_like(path):
+    """A pipeline directory with a component, as a trained one."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(path)
+    return sorted(p.name for p in path.iterdir())
+
+
+def test_a_non_empty_output_directory_is_refused_without_overwrite(tmp_path, src):
+    out = tmp_path / "model"
+    before = _trained_like(out)
+    result = _init(src, out)
+    assert result.exit_code == 1
+    assert "[E465]" in result.output and "--overwrite" in result.output
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert spacy.load(out).pipe_names == ["sentencizer"]  # still loads with its component
+    # An empty directory is filled.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _init(src, empty).exit_code == 0 and spacy.load(empty).vocab.vectors.shape == (5, 3)
+
+
+def test_overwrite_replaces_a_pipeline_and_nothing_else(tmp_path, src):
+    out = tmp_path / "model"
+    _trained_like(out)
+    result = _init(src, out, "--overwrite")
+    assert result.exit_code == 0, result.output
+    nlp = spacy.load(out)
+    assert nlp.pipe_names == [] and nlp.vocab.vectors.shape == (5, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["glove.txt", "model"]  # no temporary left
+    # A directory that is not a pipeline is never replaced.
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("keep me", encoding="utf8")
+    result = _init(src, other, "--overwrite")
+    assert result.exit_code == 1 and "[E468]" in result.output
+    assert (other / "todo.txt").read_text(encoding="utf8") == "keep me"
+    # Nor one that holds the input.
+    inside = out / "glove.txt"
+    inside.write_text(GLOVE_LIKE, encoding="utf8")
+    result = _init(inside, out, "--overwrite")
+    assert result.exit_code == 1 and "[E468]" in result.output and inside.exists()
+
+
+def test_overwrite_checks_the_file_before_removing_anything(tmp_path):
+    bad, out = tmp_path / "bad.txt", tmp_path / "model"
+    bad.write_text("paris 1 2 3\neu 1 nan 3\n", encoding="utf8")
+    before = _trained_like(out)
+    result = _init(bad, out, "--overwrite")
+    assert result.exit_code == 1 and "[E457]" in result.output
+    assert sorted(p.name for p in out.iterdir()) == before and spacy.load(out).pipe_names == ["sentencizer"]
+
+
+def test_a_failed_write_leaves_the_old_directory(tmp_path, monkeypatch):
+    out = tmp_path / "model"
+    before = _trained_like(out)
+
+    def fail(tmp):
+        (tmp / "half").write_text("x", encoding="utf8")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputDirError, match=r"\[E469\].*No space left on device"):
+        write_output_dir(out, fail)
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    # Parents made for the output are removed again.
+    with pytest.raises(OutputDirError):
+        write_output_dir(tmp_path / "a" / "b" / "out", fail)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_outputs_that_cannot_be_a_directory_get_coded_errors(tmp_path, src):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("data", encoding="utf8")
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop")
+    link = tmp_path / "link"
+    (tmp_path / "real").mkdir()
+    link.symlink_to(tmp_path / "real")
+    cases = [
+        (a_file, "[E463]", "is not a directory (a file)"),
+        (a_file / "out", "[E464]", f"{a_file} is not a directory (a file)"),
+        (a_file / "deeper" / "out", "[E464]", f"{a_file} is not a directory"),
+        (loop, "[E466]", "symbolic link"),
+        (loop / "out", "[E466]", "a loop of symbolic links"),
+        (link, "[E466]", "symbolic link"),
+        (tmp_path / ("x" * 256), "[E467]", "256 bytes"),
+        (tmp_path / ("é" * 128) / "out", "[E467]", "256 bytes"),
+    ]
+    for out, code, expected in cases:
+        result = _init(src, out)
+        assert result.exit_code == 1, (out, result.output)
+        text = result.output.replace("\n", " ")
+        assert code in text and expected in text and str(out)[:30] in text, (out, text)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert a_file.read_text(encoding="utf8") == "data" and not any((tmp_path / "real").iterdir())
+
+
+def test_bad_options_are_refused_before_reading(tmp_path, monkeypatch):
+    import spacy_bilstm_crf.cli.vectors as cli_vectors
+
+    src, out = tmp_path / "glove.txt", tmp_path / "out"
+    src.write_text(GLOVE_LIKE, encoding="utf8")
+
+    def no_reading(path):
+        raise AssertionError("the file was read before the options were checked")
+
+    monkeypatch.setattr(cli_vectors, "read_vectors", no_reading)
+    result = runner.invoke(app, ["init-vectors", str(src), str(out), "--name", "toy", "--lang", "zz"])
+    assert result.exit_code == 1 and "[E461]" in result.output and "'zz'" in result.output
+    for empty in ("", "  "):
+        result = runner.invoke(app, ["init-vectors", str(src), str(out), "--name", empty])
+        assert result.exit_code == 1 and "[E462]" in result.output
+    assert not out.exists()
+    with pytest.raises(ValueError, match="E462"):
+        vectors_pipeline(["a"], numpy.zeros((1, 2), dtype="float32"), name="")
+    with pytest.raises(ValueError, match="E461"):
+        vectors_pipeline(["a"], numpy.zeros((1, 2), dtype="float32"), name="x", lang="zz")

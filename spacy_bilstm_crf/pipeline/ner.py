@@ -28,6 +28,7 @@ from ._ner.analyses import label_alternatives, set_nbest_groups, uncertainty_att
 from ._ner.decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ._ner.gold import gold_tag_ids
 from ._ner.losses import crf_loss, softmax_loss
+from ._ner.preset import drop_broken_analyses, fixed_tag_ids, mask_scores, merge_preset
 from ._ner.tags import (
     allowed_transitions,
     check_scheme,
@@ -79,6 +80,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "alternatives": False,
         "release_memory_every": 50,
         "max_predict_words": 20000,
+        "respect_preset_ents": True,
         "scorer": {"@scorers": "spacy.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -97,6 +99,7 @@ def make_bilstm_crf_ner(
     alternatives: StrictBool,
     release_memory_every: StrictInt,
     max_predict_words: StrictInt,
+    respect_preset_ents: StrictBool,
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
@@ -130,13 +133,20 @@ def make_bilstm_crf_ner(
         by default: all of CoNLL dev), and the model's activations for all of
         them would be alive together; chunks bound that memory. The output is
         the same: docs are predicted independently.
+    respect_preset_ents: keep the entities already on the doc (from an
+        `entity_ruler` before the component, as spaCy's `ner` does): their
+        tokens' tags are fixed in decoding, so the other entities, the
+        probabilities and the n best analyses are conditioned on them; a
+        label the model does not know leaves its tokens `O` for the model and
+        the span as it was. false: the component's own entities replace
+        them (pipelines saved before this setting load with true).
     """
     return BiLSTMCRFNER(
         nlp.vocab, model, name, tag_scheme=tag_scheme, spans_key=spans_key,
         threshold=threshold, temperature=temperature, n_best=n_best, nbest_key=nbest_key,
         uncertainty=uncertainty, alternatives=alternatives,
         release_memory_every=release_memory_every, max_predict_words=max_predict_words,
-        scorer=scorer,
+        respect_preset_ents=respect_preset_ents, scorer=scorer,
     )
 
 
@@ -159,8 +169,13 @@ class BiLSTMCRFNER(TrainablePipe):
         alternatives: bool = False,
         release_memory_every: int = 50,
         max_predict_words: int = 20000,
+        respect_preset_ents: bool = True,
         scorer: Optional[Callable] = ner_score,
     ) -> None:
+        _check_number("threshold", threshold)
+        _check_number("temperature", temperature)
+        if not isinstance(respect_preset_ents, bool):
+            raise ValueError(Errors.E011.format(value=respect_preset_ents))
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(Errors.E007.format(threshold=threshold))
         if not 0.0 < temperature <= MAX_TEMPERATURE:
@@ -193,6 +208,7 @@ class BiLSTMCRFNER(TrainablePipe):
         self.alternatives = alternatives
         self.release_memory_every = release_memory_every
         self.max_predict_words = max_predict_words
+        self.respect_preset_ents = respect_preset_ents
         self._updates = 0
         self._mode: Optional[str] = None  # "update" or "predict": what ran last
         self.scorer = scorer
@@ -267,10 +283,21 @@ class BiLSTMCRFNER(TrainablePipe):
             scores = [self.model.ops.alloc2f(0, len(self.tags)) for _ in docs]
         else:
             scores = self.model.predict(docs)
-        return decode(
-            self.model, scores, self.constraints, segments=self._segments(docs),
+        segments = self._segments(docs)
+        fixed = self._fixed_tags(docs, segments)
+        if fixed is not None:
+            scores = mask_scores(self.model, scores, fixed)
+        decoded = decode(
+            self.model, scores, self.constraints, segments=segments,
             entity_scores=with_scores, temperature=self.temperature, **more,
         )
+        return decoded if fixed is None else drop_broken_analyses(decoded, fixed)
+
+    def _fixed_tags(self, docs: List[Doc], segments: Optional[List[List[int]]]) -> Optional[List[numpy.ndarray]]:
+        """Per doc, the tags its pre-set entities fix (None when there are none to respect)."""
+        if not self.respect_preset_ents or not any(doc.ents for doc in docs):
+            return None
+        return fixed_tag_ids(docs, self.tags, self.tag_scheme, segments)
 
     def _segments(self, docs: List[Doc]) -> Optional[List[List[int]]]:
         """Sentence lengths per doc when the model works per sentence: the
@@ -283,6 +310,7 @@ class BiLSTMCRFNER(TrainablePipe):
         tags = self.tags
         docs = list(docs)
         for i, (doc, ids) in enumerate(zip(docs, decoded.tag_ids)):
+            preset = list(doc.ents) if self.respect_preset_ents else []
             spans = tag_ids_to_spans(doc, ids, tags, self.tag_scheme)
             if decoded.nbest is not None:
                 set_nbest_groups(doc, self.nbest_key, self.n_best, decoded.nbest[i], tags, self.tag_scheme)
@@ -295,7 +323,7 @@ class BiLSTMCRFNER(TrainablePipe):
                     attrs["uncertainty"] = uncertainty_attrs(doc, decoded.uncertainty[i])
                 doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans, attrs=attrs)
                 spans = [span for span, p in zip(spans, scores) if p >= self.threshold]
-            doc.set_ents(spans, default="outside")
+            doc.set_ents(merge_preset(preset, spans) if preset else spans, default="outside")
 
     def update(
         self,
@@ -408,6 +436,12 @@ class BiLSTMCRFNER(TrainablePipe):
                     layer.set_param(param, None)
             layer.set_dim("nO", n_tags, force=True)
         return layers
+
+
+def _check_number(setting: str, value: object) -> None:
+    """A number setting given as a string ("0.5") or a bool is refused, not compared."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(Errors.E010.format(setting=setting, value=value, type=type(value).__name__))
 
 
 def _check_label(label: object) -> None:
