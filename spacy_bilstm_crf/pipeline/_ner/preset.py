@@ -2,8 +2,8 @@
 before the component runs: kept, as spaCy's `ner` keeps them.
 
 Their tokens' tags are fixed by masking the model's scores before decoding:
-every other tag of such a token is ruled out (a CRF emission gets the same
-penalty as a forbidden transition; a softmax probability becomes 0). So
+every other tag of such a token is ruled out (a CRF emission becomes -inf, as a
+forbidden transition is; a softmax probability becomes 0). So
 Viterbi, the k best analyses and forward-backward (entity probabilities,
 label alternatives, uncertainty) all condition on the pre-set entities, with
 no change to the decoders. Tokens outside them stay free, whether marked `O`
@@ -18,7 +18,6 @@ from spacy.tokens import Doc, Span
 from thinc.api import Model
 from thinc.types import Floats2d
 
-from ...ml.crf import PENALTY
 from ...ml.heads import Head, head_of
 from .decoding import Decoded, NBest
 from .tags import check_scheme, tag_index
@@ -73,16 +72,17 @@ def mask_scores(model: Model, scores: List[Floats2d], fixed: List[numpy.ndarray]
     keep[numpy.arange(len(rows)), all_fixed[rows]] = True
     keep, rows_x = xp.asarray(keep), xp.asarray(rows)
     if head_of(model) is Head.CRF:
-        flat[rows_x] = xp.where(keep, flat[rows_x], flat[rows_x] + PENALTY)
+        flat[rows_x] = xp.where(keep, flat[rows_x], -xp.inf)
     else:
         flat[rows_x] = keep.astype(flat.dtype)
     return xp.split(flat, numpy.cumsum([len(s) for s in scores])[:-1].tolist())
 
 
 def drop_broken_analyses(decoded: Decoded, fixed: List[numpy.ndarray]) -> Decoded:
-    """The n best analyses without those that change a fixed tag. Under the
-    mask their probability is 0 (the k-best decoder lists them only when
-    fewer than k analyses keep the pre-set entities)."""
+    """The n best analyses without those that change a fixed tag. The CRF
+    lattice never lists them (their emissions are -inf); the softmax heads'
+    decoder floors probabilities at 1e-12, so it lists them when fewer than
+    k analyses keep the pre-set entities."""
     if decoded.nbest is None:
         return decoded
     nbest = []
