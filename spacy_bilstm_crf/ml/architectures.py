@@ -1,4 +1,15 @@
-"""Registered model builders: tok2vec -> (Bi)LSTM -> softmax or CRF.
+"""Registered model builders, one current version per model:
+
+- `spacy-bilstm-crf.BiLSTMTagger.v2`: tok2vec -> BiLSTM -> per-token softmax;
+- `spacy-bilstm-crf.BiLSTMLSTMTagger.v2`: tok2vec -> BiLSTM -> forward LSTM ->
+  per-token softmax;
+- `spacy-bilstm-crf.BiLSTMCRFTagger.v3`: tok2vec -> BiLSTM -> emission scores
+  -> linear-chain CRF (the factory's default model).
+
+Each builds its tree with one function below (`bilstm_tagger`,
+`bilstm_lstm_tagger`, `bilstm_crf_tagger`); the older registered versions are
+thin shims over the same functions in `legacy.py`, so a pipeline saved with
+them loads into the identical layer tree.
 
 Every torch module is sized from config values (width, depth), never from the
 data: spaCy rebuilds the model from the config before it loads weights. What
@@ -6,7 +17,7 @@ depends on the data lives in thinc layers whose dims thinc saves: the `Linear`
 from the tok2vec width to the LSTM width (nI inferred), and the output layer
 and CRF parameters (nO set from the component's labels).
 
-With `sentence_level = true` the LSTM and the head run over each sentence of a
+With sentence-level context the LSTM and the head run over each sentence of a
 doc that has sentence boundaries (see `layers.sentences`); the component then
 computes the loss and decodes per sentence too.
 """
@@ -82,135 +93,67 @@ def _assemble(name: str, head: Head, tok2vec: Model, layers: List[Model], output
     return model
 
 
-@registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v1")
-def build_bilstm_tagger(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    dropout: float,
-    spatial_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
-) -> Model[List[Doc], List[Floats2d]]:
-    """tok2vec -> BiLSTM -> per-token softmax over tags (probabilities out)."""
-    arch = "spacy-bilstm-crf.BiLSTMTagger.v1"
+def bilstm_tagger(arch: str, tok2vec: Model, output: Model, *, width: int, depth: int, dropout: float,
+                  spatial_dropout: float, sentence_level: bool) -> Model[List[Doc], List[Floats2d]]:
+    """The tree of every BiLSTMTagger version: tok2vec -> BiLSTM -> `output`
+    (a softmax; the versions differ in its init). `arch` names the
+    registered version in errors."""
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], Softmax_v2(nO=nO),
-                     sentence_level=sentence_level)
+    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], output, sentence_level=sentence_level)
 
 
-@registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v1")
-def build_bilstm_lstm_tagger(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    lstm_width: int,
-    dropout: float,
-    spatial_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
-) -> Model[List[Doc], List[Floats2d]]:
-    """tok2vec -> BiLSTM -> unidirectional LSTM -> per-token softmax: the
-    "BiLSTM followed by LSTM" model of the Keras notebooks."""
-    return _bilstm_lstm_tagger(
-        "spacy-bilstm-crf.BiLSTMLSTMTagger.v1", tok2vec, width, depth, lstm_width, dropout,
-        spatial_dropout, sentence_level, Softmax_v2(nO=nO),
-    )
-
-
-def _bilstm_lstm_tagger(arch, tok2vec, width, depth, lstm_width, dropout, spatial_dropout,
-                        sentence_level, output) -> Model[List[Doc], List[Floats2d]]:
+def bilstm_lstm_tagger(arch: str, tok2vec: Model, output: Model, *, width: int, depth: int, lstm_width: int,
+                       dropout: float, spatial_dropout: float, sentence_level: bool,
+                       ) -> Model[List[Doc], List[Floats2d]]:
+    """The tree of every BiLSTMLSTMTagger version: tok2vec -> BiLSTM ->
+    unidirectional LSTM of `lstm_width` units -> `output` (a softmax)."""
     _check(arch, "depth", depth, depth >= 1, "an integer >= 1")
     _check(arch, "lstm_width", lstm_width, lstm_width >= 1, "an integer >= 1")
     encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
     forward_lstm = PackedLSTM(lstm_width, 2 * width, depth=1, dropout=0.0, bidirectional=False)
     layers = [encoder, forward_lstm, ListDropout(dropout, spatial=False)]
-    return _assemble("bilstm_lstm_tagger", Head.SOFTMAX, tok2vec, layers, output,
-                     sentence_level=sentence_level)
+    return _assemble("bilstm_lstm_tagger", Head.SOFTMAX, tok2vec, layers, output, sentence_level=sentence_level)
 
 
-@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v1")
-def build_bilstm_crf_tagger(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    dropout: float,
-    spatial_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
-) -> Model[List[Doc], List[Floats2d]]:
-    """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF.
-
-    The model's output is the emission scores; the CRF parameters sit in the
-    "crf" layer, read by the component for the likelihood and for decoding.
-    """
-    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
-    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
+def bilstm_crf_tagger(arch: str, tok2vec: Model, nO: Optional[int], *, width: int, depth: int, dropout: float,
+                      spatial_dropout: float, word_dropout: float, sentence_level: bool,
+                      context: str) -> Model[List[Doc], List[Floats2d]]:
+    """The tree of every BiLSTMCRFTagger version: tok2vec -> BiLSTM ->
+    emission scores -> CRF. `sentence_level = False` (legacy versions only)
+    runs the BiLSTM and the CRF over the whole doc."""
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
     return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
-                     sentence_level=sentence_level)
+                     sentence_level=sentence_level, context=context)
 
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMTagger.v2")
 def build_bilstm_tagger_v2(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    dropout: float,
-    spatial_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
+    tok2vec: Model[List[Doc], List[Floats2d]], *, width: int, depth: int, dropout: float,
+    spatial_dropout: float, sentence_level: bool = True, nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """v1 with a Glorot-initialised softmax. thinc's Softmax starts at zero,
-    which passes no gradient to the layers below at first: with the small
-    learning rates of transformer fine-tuning the v1 head barely learned."""
-    arch = "spacy-bilstm-crf.BiLSTMTagger.v2"
-    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout)
-    output = Softmax_v2(nO=nO, init_W=glorot_uniform_init)
-    return _assemble("bilstm_tagger", Head.SOFTMAX, tok2vec, [encoder], output, sentence_level=sentence_level)
+    """tok2vec -> BiLSTM (`width` units per direction, `depth` layers; 0: the
+    tok2vec feeds the softmax) -> per-token softmax over tags, Glorot-
+    initialised so that a gradient reaches the layers below from the first
+    step. `sentence_level`: the BiLSTM reads each sentence, else the doc."""
+    return bilstm_tagger(
+        "spacy-bilstm-crf.BiLSTMTagger.v2", tok2vec, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
+        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout, sentence_level=sentence_level,
+    )
 
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMLSTMTagger.v2")
 def build_bilstm_lstm_tagger_v2(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    lstm_width: int,
-    dropout: float,
-    spatial_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
+    tok2vec: Model[List[Doc], List[Floats2d]], *, width: int, depth: int, lstm_width: int, dropout: float,
+    spatial_dropout: float, sentence_level: bool = True, nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """v1 with a Glorot-initialised softmax (see BiLSTMTagger.v2)."""
-    return _bilstm_lstm_tagger(
-        "spacy-bilstm-crf.BiLSTMLSTMTagger.v2", tok2vec, width, depth, lstm_width, dropout,
-        spatial_dropout, sentence_level, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
+    """tok2vec -> BiLSTM -> unidirectional LSTM (`lstm_width` units) ->
+    Glorot-initialised per-token softmax: the "BiLSTM followed by LSTM" model
+    of the Keras notebooks."""
+    return bilstm_lstm_tagger(
+        "spacy-bilstm-crf.BiLSTMLSTMTagger.v2", tok2vec, Softmax_v2(nO=nO, init_W=glorot_uniform_init),
+        width=width, depth=depth, lstm_width=lstm_width, dropout=dropout, spatial_dropout=spatial_dropout,
+        sentence_level=sentence_level,
     )
-
-
-@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v2")
-def build_bilstm_crf_tagger_v2(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    dropout: float,
-    spatial_dropout: float,
-    word_dropout: float,
-    sentence_level: bool = True,
-    nO: Optional[int] = None,
-) -> Model[List[Doc], List[Floats2d]]:
-    """v1 plus word dropout: in training, each token's embedding is zeroed
-    with probability `word_dropout`, so the BiLSTM learns to tag from context
-    (without pretrained vectors, most errors on unseen text are unseen words)."""
-    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v2"
-    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
-    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
-                     sentence_level=sentence_level)
 
 
 CONTEXTS = ("sentence", "document")
@@ -218,23 +161,23 @@ CONTEXTS = ("sentence", "document")
 
 @registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v3")
 def build_bilstm_crf_tagger_v3(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    *,
-    width: int,
-    depth: int,
-    dropout: float,
-    spatial_dropout: float,
-    word_dropout: float,
-    context: str = "sentence",
-    nO: Optional[int] = None,
+    tok2vec: Model[List[Doc], List[Floats2d]], *, width: int, depth: int, dropout: float,
+    spatial_dropout: float, word_dropout: float, context: str = "sentence", nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """v2 with a choice of context for the BiLSTM; the CRF always scores and
-    decodes each sentence. `context = "sentence"`: the BiLSTM reads one
-    sentence (v2's `sentence_level = true`). `context = "document"`: it reads
-    the whole doc, so a name seen earlier in the article informs its later
-    mentions. (The tok2vec always reads the whole doc.)"""
+    """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF, which scores
+    and decodes each sentence. The model's output is the emission scores; the
+    CRF parameters sit in the "crf" layer, read by the component.
+
+    word_dropout: in training, each token's embedding is zeroed with this
+        probability, so the BiLSTM learns to tag from context (without
+        pretrained vectors, most errors on unseen text are unseen words).
+    context: "sentence", the BiLSTM reads one sentence; "document", it reads
+        the whole doc, so a name seen earlier in the article informs its later
+        mentions. (The tok2vec always reads the whole doc.)
+    """
     arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
     _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
-    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
-    return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
-                     sentence_level=True, context=context)
+    return bilstm_crf_tagger(
+        arch, tok2vec, nO, width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout,
+        word_dropout=word_dropout, sentence_level=True, context=context,
+    )

@@ -47,13 +47,17 @@ except ImportError:  # pragma: no cover
 # longer rule out forbidden tag sequences in the probabilities.
 MAX_TEMPERATURE = 10.0
 
+# The default model is configs/bilstm_crf.cfg's: the current BiLSTM-CRF over
+# hash embeddings, nothing to download (tests/ml/test_architectures.py checks they agree).
 DEFAULT_MODEL_CONFIG = """
 [model]
-@architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v1"
+@architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
 width = 128
 depth = 1
-dropout = 0.2
+dropout = 0.25
 spatial_dropout = 0.1
+word_dropout = 0.1
+context = "sentence"
 
 [model.tok2vec]
 @architectures = "spacy.MultiHashEmbed.v2"
@@ -103,6 +107,10 @@ def make_bilstm_crf_ner(
     scorer: Optional[Callable],
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
+
+    model: by default configs/bilstm_crf.cfg's model, BiLSTMCRFTagger.v3 over
+        hash embeddings (NORM, PREFIX, SUFFIX, SHAPE), with word dropout and
+        the BiLSTM and CRF over each sentence.
 
     spans_key: where every decoded entity goes, with its probability in the
         group's attrs["scores"]; null skips computing the probabilities.

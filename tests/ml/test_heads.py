@@ -18,12 +18,16 @@ def test_saved_pipelines_keep_the_string_and_read_as_the_type(name, head):
     assert head_of(model) is head
 
 
-@pytest.mark.parametrize("arch,head", [
-    ("spacy-bilstm-crf.BiLSTMTagger.v1", Head.SOFTMAX),
-    ("spacy-bilstm-crf.BiLSTMLSTMTagger.v1", Head.SOFTMAX),
-    ("spacy-bilstm-crf.BiLSTMCRFTagger.v1", Head.CRF),
+@pytest.mark.parametrize("arch,head,extra", [
+    ("spacy-bilstm-crf.BiLSTMTagger.v2", Head.SOFTMAX, {}),
+    ("spacy-bilstm-crf.BiLSTMLSTMTagger.v2", Head.SOFTMAX, {}),
+    ("spacy-bilstm-crf.BiLSTMCRFTagger.v3", Head.CRF, {"word_dropout": 0.0}),
+    ("spacy-bilstm-crf.BiLSTMTagger.v1", Head.SOFTMAX, {}),
+    ("spacy-bilstm-crf.BiLSTMLSTMTagger.v1", Head.SOFTMAX, {}),
+    ("spacy-bilstm-crf.BiLSTMCRFTagger.v1", Head.CRF, {}),
+    ("spacy-bilstm-crf.BiLSTMCRFTagger.v2", Head.CRF, {"word_dropout": 0.0}),
 ])
-def test_architectures_set_a_plain_string(arch, head):
+def test_architectures_set_a_plain_string(arch, head, extra):
     nlp = spacy.blank("en")
-    ner = nlp.add_pipe("bilstm_crf_ner", config=tiny_model_config(arch))
+    ner = nlp.add_pipe("bilstm_crf_ner", config=tiny_model_config(arch, **extra))
     assert type(ner.model.attrs["head"]) is str and head_of(ner.model) is head

@@ -194,10 +194,10 @@ def test_v2_softmax_starts_with_glorot_weights_and_learns(v1, v2):
     assert _ents(nlp(TRAIN_DATA[3][0])) == TRAIN_DATA[3][1]
 
 
-def test_crf_v2_word_dropout_learns_and_round_trips(tmp_path):
-    """v2 adds word dropout on the embeddings: active in training only, so
-    predictions stay deterministic and survive spacy.load."""
-    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v2"
+def test_crf_word_dropout_learns_and_round_trips(tmp_path):
+    """Word dropout on the embeddings (CRF v2, v3): active in training only,
+    so predictions stay deterministic and survive spacy.load."""
+    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
     nlp, history = train_nlp(arch, n_iter=120, word_dropout=0.2)
     model = nlp.get_pipe("bilstm_crf_ner").model
     assert [node.attrs["bilstm_dropout_rate"] for node in model.walk() if node.name == "word_dropout"] == [0.2]
@@ -208,9 +208,9 @@ def test_crf_v2_word_dropout_learns_and_round_trips(tmp_path):
     assert [_ents(doc) for doc in spacy.load(tmp_path).pipe(TEXTS)] == before
 
 
-def test_crf_v2_rejects_a_word_dropout_of_one():
+def test_crf_rejects_a_word_dropout_of_one():
     with pytest.raises(ValueError, match="word_dropout"):
-        train_nlp("spacy-bilstm-crf.BiLSTMCRFTagger.v2", n_iter=0, word_dropout=1.0)
+        train_nlp("spacy-bilstm-crf.BiLSTMCRFTagger.v3", n_iter=0, word_dropout=1.0)
 
 
 def test_resize_labels_keeps_encoder_and_learns_new_labels(tmp_path):
