@@ -4,6 +4,7 @@ blank lines, token checks and a progress counter for long inputs.
 Readers parse the whole input before anything is written (outputs.py), so a
 bad input never leaves a partial `.spacy` file behind.
 """
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -67,15 +68,31 @@ def read_text(path: PathLike, encoding: str, oddities: Optional[Dict[str, int]] 
     return text
 
 
+# What a token may not hold: C0 control characters (tab and line feed among
+# them) and the line breaks outside C0 that str.splitlines() splits on.
+# Everything else, NO-BREAK SPACE and the other Unicode spaces included, is
+# data: spaCy tokens may hold it and the source has it.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+BAD_TOKEN_CHAR = re.compile("[\x00-\x1f\x85\u2028\u2029]")
+
+
 def token_problem(token: str) -> str:
-    """Why `token` cannot be a token as is, or "" when it can: tokens have no
-    whitespace (ASCII or Unicode) and no control characters."""
+    """Why `token` cannot be a token as is, or "" when it can. The one token
+    check of every converter: a token is not empty and holds no tab, line
+    break or other C0 control character; all else is kept exactly."""
     if not token:
         return "empty token"
-    bad = next((c for c in token if c.isspace() or unicodedata.category(c) == "Cc"), None)
-    if bad is not None:
-        return f"token {token!r} contains {unicodedata.name(bad, 'a control character')} ({bad!r})"
-    return ""
+    bad = BAD_TOKEN_CHAR.search(token)
+    if bad is None:
+        return ""
+    char = bad.group()
+    if char == "\t":
+        what = "a tab"
+    elif char in LINE_BREAKS:
+        what = f"a line break ({unicodedata.name(char, 'NEXT LINE')})" if char > "\x7f" else "a line break"
+    else:
+        what = "a control character"
+    return f"token {token!r} contains {what} ({char!r}): a token may not hold a tab, line break or control character"
 
 
 class LineProgress:

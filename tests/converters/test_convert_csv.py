@@ -93,7 +93,7 @@ def test_split_ratios_reproduce_gmb_split():
         (["Sentence #,Word,POS,Tag"], 2, "no data rows"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", "Sentence: 3\u00b2,b,DT,O"], 3, "'Sentence: 3\u00b2'"),
         (["Sentence #,Word,POS,Tag", "Sentence: -1,a,DT,O"], 2, "'Sentence: N'"),
-        (["Sentence #,Word,POS,Tag", 'Sentence: 1," ",DT,O'], 2, "contains SPACE"),
+        (["Sentence #,Word,POS,Tag", 'Sentence: 1,"a\tb",DT,O'], 2, "contains a tab"),
         (["Sentence #,Word,POS,Tag", 'Sentence: 1,"",DT,O'], 2, "empty token"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,B-gpe extra"], 2, "'B-gpe extra'"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"a', 'b",NN,O'], 3, "line break"),
