@@ -16,7 +16,6 @@ from .report import PathLike, Summary
 from .split import SplitSpec, parse_split, split_names as default_split_names
 
 FORMATS = ("csv", "conll", "tsv", "pubtator")
-DEFAULT_ENCODINGS = {"csv": "cp1252", "conll": "utf-8", "tsv": "utf-8", "pubtator": "utf-8"}
 
 
 def parse_label_map(spec: Optional[str]) -> Dict[str, str]:
@@ -51,7 +50,8 @@ def convert_file(
 
     With `split` (csv only), `output_path` is a directory that receives one
     `<name>.spacy` per part. `tokenizer` (PubTator only) is a registered
-    tokenizer name, by default the biomedical one. Raises ConversionError on bad input or an unusable output
+    tokenizer name, by default the biomedical one. `encoding` None (or
+    'auto'): UTF-8 where the bytes are valid UTF-8, else cp1252. Raises ConversionError on bad input or an unusable output
     location, before any output file exists.
     """
     if format not in FORMATS:
@@ -69,7 +69,6 @@ def convert_file(
         for name in names:
             check_split_name(name)
         check_outputs(input_path, [output_path / f"{name}.spacy" for name in names], output_dir=True)
-    encoding = encoding or DEFAULT_ENCODINGS[format]
     tick: Optional[Callable[[int], None]] = (
         LineProgress(input_path.name) if progress else None
     )

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .inputs import BLANK_CHARS, read_text, token_problem
+from .inputs import BLANK_CHARS, read_input, token_problem
 from .iob import is_valid_tag, tag_error
 from .report import ConversionError, PathLike, Summary, add_oddity
 from .tabular import RawDoc, RawSentence, build_docs, group_sentences, resolve_scheme
@@ -45,13 +45,13 @@ def column_file_to_docs(
     scheme: str = "auto",
     n_sents: int = 10,
     label_map: Optional[Dict[str, str]] = None,
-    encoding: str = "utf-8",
+    encoding: Optional[str] = None,
     progress: Optional[Callable[[int], None]] = None,
 ) -> Tuple[List[Doc], Summary]:
     """Read a column file of `column_format` into Docs and the report."""
     path = Path(path)
     summary = Summary(input=str(path), format=column_format.name)
-    text = read_text(path, encoding, summary.oddities)
+    text = read_input(path, encoding, summary)
     raw_docs, spellings = read_columns(
         path, text, sep=column_format.sep, sep_name=column_format.sep_name, n_cols=column_format.n_cols,
         docstart=column_format.docstart, oddities=summary.oddities, progress=progress,

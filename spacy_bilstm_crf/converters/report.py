@@ -51,6 +51,8 @@ class Summary:
     tokens: int = 0
     entities: Dict[str, int] = field(default_factory=dict)
     scheme: Optional[str] = None
+    # The encoding the input was read with (the summary's notes say why).
+    encoding: Optional[str] = None
     # Tolerated oddities of the input, counted, e.g. "missing final newline".
     oddities: Dict[str, int] = field(default_factory=dict)
     # PubTator: mentions read per type (all are in the span group).

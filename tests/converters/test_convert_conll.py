@@ -111,4 +111,4 @@ def test_conll_errors(tmp_path, text, line, expected):
 
 def test_conll_undecodable(tmp_path):
     path = write(tmp_path, b"A NN O O\n\nB\xff NN O O\n")
-    assert_conversion_error(lambda: conll_to_docs(path), line=3, contains=["utf-8"])
+    assert_conversion_error(lambda: conll_to_docs(path, encoding="utf-8"), line=3, contains=["utf-8"])

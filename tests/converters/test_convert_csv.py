@@ -43,7 +43,8 @@ def test_csv_tokens_entities_sentences(tmp_path):
     assert (summary.documents, summary.sentences, summary.tokens) == (2, 3, 11)
     assert summary.entities == {"geo": 2, "per": 1, "tim": 1}
     assert summary.oddities == {}  # CRLF is the file's normal line ending
-    assert "sentence ids 7-9" in summary.notes[0]
+    assert "sentence ids 7-9" in summary.notes[1]
+    assert summary.notes[0].startswith("encoding: cp1252 (default fallback") and summary.encoding == "cp1252"
 
 
 def test_csv_round_trip(tmp_path):

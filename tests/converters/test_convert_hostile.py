@@ -136,6 +136,70 @@ def test_utf16_without_bom(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_latin1_bytes_in_utf8(tmp_path, fmt):
+def test_latin1_bytes_refused_as_utf8(tmp_path, fmt):
     path = write(tmp_path, fmt, [("Aspirin", "B-Chemical"), None, ("caf\u00e9", "O")], encoding="latin-1")
-    assert_conversion_error(lambda: read(fmt, path), contains=["0xe9", "cannot be decoded as utf-8"], line=(3 if fmt == "csv" else 3))
+    assert_conversion_error(lambda: read(fmt, path, encoding="utf-8"), contains=["0xe9", "cannot be decoded as utf-8"], line=(3 if fmt == "csv" else 3))
+
+
+def read_default(fmt, path):
+    """Through convert_file with no --encoding: the default."""
+    return convert_file(path, path.with_suffix(".spacy"), format=fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_default_encoding_utf8_no_mojibake(tmp_path, fmt):
+    path = write(tmp_path, fmt, [("M\u00fcller", "B-Chemical"), ("\u2019s", "O")])
+    summary = read_default(fmt, path)
+    docs = read_docbin(path.with_suffix(".spacy"), Vocab())
+    assert [t.text for t in docs[0]] == ["M\u00fcller", "\u2019s"]
+    assert summary.encoding == "utf-8" and "encoding: utf-8 (default: the bytes are valid UTF-8)" in summary.notes
+    assert summary.warnings == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_default_encoding_falls_back_to_cp1252(tmp_path, fmt):
+    path = write(tmp_path, fmt, [("Aspirin", "B-Chemical"), None, ("caf\u00e9\u2019s", "O")], encoding="cp1252")
+    summary = read_default(fmt, path)
+    docs = read_docbin(path.with_suffix(".spacy"), Vocab())
+    assert [t.text for d in docs for t in d] == ["Aspirin", "caf\u00e9\u2019s"]
+    line = 3
+    assert summary.encoding == "cp1252" and summary.warnings == []
+    assert f"encoding: cp1252 (default fallback: the bytes are not UTF-8, e.g. byte 0xe9 on line {line})" in summary.notes
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_default_encoding_warns_on_damaged_utf8(tmp_path, fmt):
+    """Valid UTF-8 (M\u00fcller) beside one stray byte: read as cp1252, with a warning."""
+    path = write(tmp_path, fmt, [("M\u00fcller", "B-Chemical"), None, ("caf\u00e9", "O")])
+    path.write_bytes(path.read_bytes().replace("caf\u00e9".encode("utf-8"), b"caf\xe9"))
+    summary = read_default(fmt, path)
+    assert summary.encoding == "cp1252"
+    assert summary.warnings == [
+        "read as cp1252, but the file also holds 1 valid UTF-8 multi-byte sequence(s): if it is UTF-8 with "
+        "damaged bytes (byte 0xe9 on line 3), repair it, or pass --encoding"
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_default_encoding_neither_utf8_nor_cp1252(tmp_path, fmt):
+    path = write(tmp_path, fmt, [("Aspirin", "B-Chemical"), None, ("a\x81", "O")], encoding="latin-1")
+    assert_conversion_error(
+        lambda: read_default(fmt, path), line=3,
+        contains=["byte 0x81", "cannot be decoded as UTF-8 or cp1252 (the default's fallback)", "--encoding"],
+    )
+
+
+def test_explicit_encoding_is_named(tmp_path):
+    path = write(tmp_path, "conll", [("caf\u00e9", "O")], encoding="latin-1")
+    docs, summary = conll_to_docs(path, encoding="latin-1")
+    assert docs[0][0].text == "caf\u00e9" and summary.encoding == "latin-1"
+    assert "encoding: latin-1 (--encoding)" in summary.notes
+
+
+def test_cli_summary_names_encoding(tmp_path):
+    src, out = tmp_path / "g.csv", tmp_path / "g.spacy"
+    src.write_bytes("Sentence #,Word,POS,Tag\r\nSentence: 1,M\u00fcller,NNP,B-per\r\n".encode("utf-8"))
+    result = CliRunner().invoke(app, ["convert", str(src), str(out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "encoding: utf-8 (default: the bytes are valid UTF-8)" in result.output
+    assert [t.text for d in read_docbin(out, Vocab()) for t in d] == ["M\u00fcller"]
