@@ -156,3 +156,36 @@ def test_cli_tokenizer_only_for_pubtator(tmp_path):
     src.write_text(CONLL)
     result = convert(src, out, "-f", "conll", "--tokenizer", "spacy.Tokenizer.v1")
     assert result.exit_code == 1 and "only used by the pubtator format" in flat(result) and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("PER=O", "[E470] Bad label map item 'PER=O': the new type 'O': 'O' is not an entity type"),
+        ("PER=A B", "[E470] Bad label map item 'PER=A B': the new type 'A B': the entity type contains SPACE"),
+        ("PER=A\u00a0B", "the new type 'A\\xa0B': the entity type contains NO-BREAK SPACE"),
+        ("PER=-", "the new type '-': the entity type has no letter or digit"),
+        ("O=PER", "the source type 'O': 'O' is not an entity type"),
+        ("PER=", "[E403] Bad label map item 'PER='"),
+        ("PER=X,ORG=Y,PER=Z", "[E471] Bad label map: 'PER' is mapped twice ('X', then 'Z')"),
+    ],
+)
+def test_cli_label_map_refused(tmp_path, spec, expected):
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    result = convert(src, out, "-f", "conll", "--label-map", spec)
+    assert result.exit_code == 1 and "Bad option" in result.output, result.output
+    assert expected in flat(result) and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_label_map_checked_when_given_as_dict(tmp_path):
+    from spacy_bilstm_crf.converters import convert_file
+
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    with pytest.raises(ValueError, match=r"\[E470\].*the new type 'O'"):
+        convert_file(src, out, format="conll", label_map={"PER": "O"})
+    assert not out.exists()
+    summary = convert_file(src, out, format="conll", label_map={"PER": "PERSON", "ORG": "PERSON"})
+    assert summary.entities == {"PERSON": 2}
