@@ -203,7 +203,7 @@ def gmb_nbsp(data: Path, out_json: Path, machine_note: str, run_date: str) -> bo
         "passed": all(checks.values()) and all(timing.values()),
     }
     out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+    out_json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf8")
     for name, ok in {**checks, **timing}.items():
         (msg.good if ok else msg.fail)(name)
     msg.text(f"cli {cli_seconds:.2f} s wall, {cli_cpu:.2f} s cpu; in process {seconds:.2f} s wall, {cpu:.2f} s cpu; "
