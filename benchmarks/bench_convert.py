@@ -95,8 +95,9 @@ def join_gmb_nbsp(data: Path, out: Path) -> Dict[str, Any]:
 
 def expected_counts(path: Path) -> Dict[str, Any]:
     """Counts made from the raw rows with the csv module, independently of the
-    converter: sentences (rows with 'Sentence: N'), tokens (data rows) and
-    entities per type, counted as conlleval counts chunks."""
+    converter: sentences (rows with 'Sentence: N'), tokens (data rows),
+    entities per type counted as conlleval counts chunks, and the words and
+    IOB2 tags per sentence (a chunk's first tag is B-)."""
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("cp1252"), newline="")))[1:]
     entities: Dict[str, int] = {}
     words, tags, prev = [], [], None
@@ -107,10 +108,11 @@ def expected_counts(path: Path) -> Dict[str, Any]:
             prev = None
             tags.append([])
         words.append(word)
-        tags[-1].append(tag)
         kind = None if tag == "O" else tag[2:]
-        if kind is not None and (tag.startswith("B-") or kind != prev):
+        starts = kind is not None and (tag.startswith("B-") or kind != prev)
+        if starts:
             entities[kind] = entities.get(kind, 0) + 1
+        tags[-1].append(f"B-{kind}" if starts else tag)  # IOB2, as the DocBin holds it
         prev = kind
     return {"sentences": n_sents, "tokens": len(rows), "entities": dict(sorted(entities.items())),
             "words": words, "tags": tags}
