@@ -27,7 +27,7 @@ def path_problem(err: OSError) -> str:
     """What the kernel said about an output path, in words."""
     reasons = {
         errno.ELOOP: "a symbolic link loop on the way to it",
-        errno.ENAMETOOLONG: "a file name (or the path) too long for the file system (255 bytes per name)",
+        errno.ENAMETOOLONG: "a file name (or the path) too long for the file system (most allow 255 bytes per name)",
         errno.ENOTDIR: "a part of the path is a file, not a directory",
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
@@ -91,10 +91,11 @@ def write_docbins(outputs: Dict[Path, List[Doc]]) -> None:
         for target, docs in outputs.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             temps[target] = write_temp(target, DocBin(attrs=DOCBIN_ATTRS, docs=docs).to_bytes(), mode)
-        for target, (tmp, ours) in list(temps.items()):
+        for target, (tmp, ours) in temps.items():
             if file_id(tmp) != ours:
                 raise ConversionError(target, None, f"the temporary file {tmp} was replaced while it was "
                                                     "written: nothing written")
+        for target, (tmp, _) in list(temps.items()):
             os.replace(tmp, target)
             del temps[target]
             written.append(target)

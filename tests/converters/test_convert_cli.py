@@ -268,3 +268,28 @@ def test_temp_file_never_opened_through_a_planted_link(tmp_path, monkeypatch):
     assert convert(src, out, "-f", "conll").exit_code == 0
     assert victim.read_text() == "precious" and all(link.is_symlink() for link in planted)
     assert docs_to_iob2_tags(read_docbin(out, Vocab())) == [["B-ORG", "O"], ["B-PER"]]
+
+
+def test_split_temp_swapped_writes_no_part(tmp_path, monkeypatch):
+    """Every temp file is checked before the first rename: no part is written."""
+    from spacy_bilstm_crf.converters import ConversionError, convert_file
+
+    src, out, victim = csv_file(tmp_path), tmp_path / "corpus", tmp_path / "victim"
+    victim.write_text("precious")
+    real_fdopen = os.fdopen
+    calls = []
+
+    def swap_last_then_open(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 3:
+            (tmp,) = [p for p in out.glob(".*.tmp") if os.fstat(fd).st_ino == p.stat().st_ino]
+            tmp.unlink()
+            tmp.symlink_to(victim)
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", swap_last_then_open)
+    with pytest.raises(ConversionError, match="was replaced while it was written"):
+        convert_file(src, out, format="csv", split="0.8,0.1,0.1")
+    monkeypatch.undo()
+    assert len(calls) == 3 and victim.read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir() if not p.is_symlink()) == []
