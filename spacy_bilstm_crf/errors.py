@@ -176,6 +176,9 @@ class Errors(str, Enum):
         "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or take a tag whose "
         "score is -inf at that token."
     )
+    # E470-E489: converters' options (issue 32).
+    E470 = "Bad label map item {item!r}: {side} {name!r}: {problem}"
+    E471 = "Bad label map: {old!r} is mapped twice ({first!r}, then {second!r}): give each source type once"
     # E450-E459: static vectors from a text file (vectors.py).
     E450 = "{path}:{line}: expected a word and {width} numbers separated by single spaces, found {found} values"
     E451 = "{path}:{line}: expected {width} numbers after the word {word!r}"

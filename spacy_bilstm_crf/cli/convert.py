@@ -21,7 +21,7 @@ def convert_cli(
     n_sents: int = typer.Option(10, "--n-sents", "-n", help="Sentences per document where the source has no documents (csv, tsv; conll without -DOCSTART-)"),
     scheme: str = typer.Option("auto", "--scheme", help="Tag scheme of the input: auto, iob1, iob2"),
     label_map: Optional[str] = typer.Option(None, "--label-map", help="Rename entity types, e.g. geo=GEO,per=PER"),
-    encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default: cp1252 for csv, utf-8 otherwise)"),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default auto: strict UTF-8 where the bytes are valid UTF-8, else cp1252; the summary says which)"),
     split: Optional[str] = typer.Option(None, "--split", help="csv: contiguous split by ratios (0.8,0.1,0.1) or sentence id ranges (1-38367,38368-43163); writes OUTPUT/<name>.spacy"),
     split_names: Optional[str] = typer.Option(None, "--split-names", help="Names of the split parts (default train,dev,test)"),
     tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"pubtator: registered tokenizer (@tokenizers) whose tokens are then split at every mention boundary (default {BIOMEDICAL_TOKENIZER}; spaCy's: spacy.Tokenizer.v1)"),

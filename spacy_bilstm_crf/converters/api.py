@@ -10,27 +10,45 @@ from ..tokenizer import BIOMEDICAL_TOKENIZER
 from .columns import conll_to_docs, tsv_to_docs
 from .csv_gmb import csv_to_docs
 from .inputs import LineProgress
+from .iob import type_problem
 from .outputs import check_outputs, check_split_name, write_docbins
 from .pubtator import pubtator_to_docs
 from .report import PathLike, Summary
 from .split import SplitSpec, parse_split, split_names as default_split_names
 
 FORMATS = ("csv", "conll", "tsv", "pubtator")
-DEFAULT_ENCODINGS = {"csv": "cp1252", "conll": "utf-8", "tsv": "utf-8", "pubtator": "utf-8"}
 
 
 def parse_label_map(spec: Optional[str]) -> Dict[str, str]:
-    """'geo=GEO,per=PER' -> {'geo': 'GEO', 'per': 'PER'}."""
+    """'geo=GEO,per=PER' -> {'geo': 'GEO', 'per': 'PER'}. Both sides must be
+    valid entity types (not 'O', no whitespace, ...: iob.type_problem), and a
+    source type is mapped once (never a silent last-wins)."""
     if not spec:
         return {}
     mapping: Dict[str, str] = {}
     for item in spec.split(","):
         old, sep, new = item.partition("=")
-        old, new = old.strip(), new.strip()
+        old, new = old.strip(" "), new.strip(" ")
         if not sep or not old or not new:
             raise ValueError(Errors.E403.format(item=item))
+        if old in mapping:
+            raise ValueError(Errors.E471.format(old=old, first=mapping[old], second=new))
+        check_label_map_item(item, old, new)
         mapping[old] = new
     return mapping
+
+
+def check_label_map_item(item: str, old: str, new: str) -> None:
+    for side, name in (("the source type", old), ("the new type", new)):
+        problem = type_problem(name)
+        if problem:
+            raise ValueError(Errors.E470.format(item=item, side=side, name=name, problem=problem))
+
+
+def check_label_map(label_map: Optional[Dict[str, str]]) -> None:
+    """The checks of parse_label_map, for a mapping given to convert_file."""
+    for old, new in (label_map or {}).items():
+        check_label_map_item(f"{old}={new}", old, new)
 
 
 def convert_file(
@@ -51,7 +69,8 @@ def convert_file(
 
     With `split` (csv only), `output_path` is a directory that receives one
     `<name>.spacy` per part. `tokenizer` (PubTator only) is a registered
-    tokenizer name, by default the biomedical one. Raises ConversionError on bad input or an unusable output
+    tokenizer name, by default the biomedical one. `encoding` None (or
+    'auto'): UTF-8 where the bytes are valid UTF-8, else cp1252. Raises ConversionError on bad input or an unusable output
     location, before any output file exists.
     """
     if format not in FORMATS:
@@ -60,6 +79,7 @@ def convert_file(
         raise ValueError(Errors.E415.format())
     if tokenizer is not None and format != "pubtator":
         raise ValueError(Errors.E416.format())
+    check_label_map(label_map)
     input_path, output_path = Path(input_path), Path(output_path)
     spec: Optional[SplitSpec] = parse_split(split) if split is not None else None
     if spec is None:
@@ -69,7 +89,6 @@ def convert_file(
         for name in names:
             check_split_name(name)
         check_outputs(input_path, [output_path / f"{name}.spacy" for name in names], output_dir=True)
-    encoding = encoding or DEFAULT_ENCODINGS[format]
     tick: Optional[Callable[[int], None]] = (
         LineProgress(input_path.name) if progress else None
     )

@@ -1,10 +1,11 @@
 """The one reader of column files, token per line, sentences ended by blank
 lines, for both column formats:
 
-* `conll`: CoNLL-2003 (`token POS chunk NER`, space separated). `-DOCSTART-`
-  lines in any spelling start a document (spaCy's own converter knows only
-  `-DOCSTART- -X- O O`). Files without them are grouped into documents of
-  n_sents sentences.
+* `conll`: CoNLL-2003 (`token POS chunk NER`, space separated). A line whose
+  first field is exactly `-DOCSTART-`, whatever its other fields, starts a
+  document (spaCy's own converter knows only `-DOCSTART- -X- O O`);
+  `-DOCSTART-x NNP B-NP B-PER` is a token. Files without document markers
+  are grouped into documents of n_sents sentences.
 * `tsv`: two-column `token<TAB>tag` files (e.g. BC5CDR-IOB). Named `tsv`
   because spaCy's `iob` converter means `word|tag`. There are no document
   markers, so documents are groups of n_sents sentences.
@@ -16,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .inputs import BLANK_CHARS, read_text, token_problem
+from .inputs import BLANK_CHARS, read_input, token_problem
 from .iob import is_valid_tag, tag_error
 from .report import ConversionError, PathLike, Summary, add_oddity
 from .tabular import RawDoc, RawSentence, build_docs, group_sentences, resolve_scheme
@@ -45,13 +46,13 @@ def column_file_to_docs(
     scheme: str = "auto",
     n_sents: int = 10,
     label_map: Optional[Dict[str, str]] = None,
-    encoding: str = "utf-8",
+    encoding: Optional[str] = None,
     progress: Optional[Callable[[int], None]] = None,
 ) -> Tuple[List[Doc], Summary]:
     """Read a column file of `column_format` into Docs and the report."""
     path = Path(path)
     summary = Summary(input=str(path), format=column_format.name)
-    text = read_text(path, encoding, summary.oddities)
+    text = read_input(path, encoding, summary)
     raw_docs, spellings = read_columns(
         path, text, sep=column_format.sep, sep_name=column_format.sep_name, n_cols=column_format.n_cols,
         docstart=column_format.docstart, oddities=summary.oddities, progress=progress,
@@ -104,7 +105,7 @@ def read_columns(
     n_cols: the exact column count, or None to take the first token line's
     (at least 2) for the whole file. The NER tag is the last column, the POS
     the second when there are 3 or more. With `docstart`, `-DOCSTART-` lines
-    (any spelling) start documents; else everything is one document and the
+    (first field exactly -DOCSTART-, any other fields) start documents; else everything is one document and the
     caller groups sentences. Returns the docs and the -DOCSTART- spellings.
     """
     lines = text.split("\n")
@@ -146,7 +147,7 @@ def read_columns(
         if stripped != line:
             n_trailing += 1
             line = stripped
-        if docstart and line.startswith(DOCSTART):
+        if docstart and line.split(sep, 1)[0] == DOCSTART:
             if words:
                 docs[-1].append(RawSentence(words, pos or None, ner, first_line))
                 words, pos, ner = [], [], []

@@ -1,7 +1,8 @@
 """The Kaggle "Annotated Corpus for NER" CSV (GMB-derived) to Docs.
 
 Columns `Sentence #, Word, POS, Tag`; `Sentence: N` only on a sentence's
-first row; cp1252 bytes; CRLF; quoted commas. Entity types are kept as they
+first row; cp1252 bytes (the --encoding default reads a file that is not UTF-8
+as cp1252); CRLF; quoted commas. Entity types are kept as they
 are (`geo`, `per`, ...) unless a label map renames them. There are no
 document markers, so documents are groups of n_sents sentences.
 """
@@ -13,7 +14,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .inputs import BLANK_CHARS, read_text, token_problem
+from .inputs import BLANK_CHARS, read_input, token_problem
 from .iob import is_valid_tag, tag_error
 from .report import ConversionError, PathLike, Summary, add_oddity
 from .split import SplitSpec, split_items, split_names
@@ -46,7 +47,8 @@ def read_rows(path: Path, text: str) -> Iterator[Tuple[int, List[str]]]:
             return
         except csv.Error as err:
             raise ConversionError(path, line, f"unreadable csv row ({err}); an unclosed quote?") from None
-        if any("\n" in field or "\r" in field for field in row):
+        # A row read from more than one line holds a line break in a field.
+        if reader.line_num != line:
             raise ConversionError(
                 path, line,
                 f"a field holds a line break: a quote opened on this line is not closed on it: {shorten(row)}",
@@ -132,7 +134,7 @@ def csv_to_docs(
     scheme: str = "auto",
     n_sents: int = 10,
     label_map: Optional[Dict[str, str]] = None,
-    encoding: str = "cp1252",
+    encoding: Optional[str] = None,
     split: Optional[SplitSpec] = None,
     names: Optional[Sequence[str]] = None,
     progress: Optional[Callable[[int], None]] = None,
@@ -142,7 +144,7 @@ def csv_to_docs(
     path = Path(path)
     vocab = vocab or Vocab()
     summary = Summary(input=str(path), format="csv")
-    text = read_text(path, encoding, summary.oddities)
+    text = read_input(path, encoding, summary)
     sentences = read_gmb_csv(path, text, summary.oddities, progress)
     summary.notes.append(
         f"sentence ids {sentences[0].sent_id:,}-{sentences[-1].sent_id:,}; "

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from ..tokenizer import BIOMEDICAL_TOKENIZER
-from .inputs import is_blank_line, read_text
+from .inputs import is_blank_line, read_input
 from .iob import type_problem
 from .report import ConversionError, MentionNote, PathLike, Summary, add_oddity
 
@@ -232,7 +232,7 @@ def pubtator_to_docs(
     nlp: Optional[Language] = None,
     tokenizer: str = BIOMEDICAL_TOKENIZER,
     label_map: Optional[Dict[str, str]] = None,
-    encoding: str = "utf-8",
+    encoding: Optional[str] = None,
     spans_key: str = MENTIONS_KEY,
     progress: Optional[Callable[[int], None]] = None,
 ) -> Tuple[List[Doc], Summary]:
@@ -241,7 +241,7 @@ def pubtator_to_docs(
     (whose tokenizer is then used) is given."""
     path = Path(path)
     summary = Summary(input=str(path), format="pubtator", scheme=None)
-    text = read_text(path, encoding, summary.oddities)
+    text = read_input(path, encoding, summary)
     abstracts = read_pubtator(path, text, summary)
     if nlp is None:
         nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})

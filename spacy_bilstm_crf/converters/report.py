@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Union
 
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc
 
 PathLike = Union[str, Path]
@@ -51,6 +52,8 @@ class Summary:
     tokens: int = 0
     entities: Dict[str, int] = field(default_factory=dict)
     scheme: Optional[str] = None
+    # The encoding the input was read with (the summary's notes say why).
+    encoding: Optional[str] = None
     # Tolerated oddities of the input, counted, e.g. "missing final newline".
     oddities: Dict[str, int] = field(default_factory=dict)
     # PubTator: mentions read per type (all are in the span group).
@@ -72,7 +75,7 @@ class Summary:
         for doc in docs:
             self.documents += 1
             self.tokens += len(doc)
-            self.sentences += sum(1 for token in doc if token.is_sent_start)
+            self.sentences += int((doc.to_array(SENT_START) == 1).sum())
             entities.update(ent.label_ for ent in doc.ents)
         self.entities = dict(sorted(entities.items()))
         return self

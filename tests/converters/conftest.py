@@ -31,7 +31,7 @@ def read_tag_column(path: Path, sep: str, encoding: str = "utf-8"):
             if current:
                 sentences.append(current)
                 current = []
-        elif not line.startswith("-DOCSTART-"):
+        elif line.split(sep, 1)[0] != "-DOCSTART-":
             current.append(line.split(sep)[-1])
     if current:
         sentences.append(current)

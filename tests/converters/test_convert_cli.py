@@ -156,3 +156,140 @@ def test_cli_tokenizer_only_for_pubtator(tmp_path):
     src.write_text(CONLL)
     result = convert(src, out, "-f", "conll", "--tokenizer", "spacy.Tokenizer.v1")
     assert result.exit_code == 1 and "only used by the pubtator format" in flat(result) and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("PER=O", "[E470] Bad label map item 'PER=O': the new type 'O': 'O' is not an entity type"),
+        ("PER=A B", "[E470] Bad label map item 'PER=A B': the new type 'A B': the entity type contains SPACE"),
+        ("PER=A\u00a0B", "the new type 'A\\xa0B': the entity type contains NO-BREAK SPACE"),
+        ("PER=-", "the new type '-': the entity type has no letter or digit"),
+        ("O=PER", "the source type 'O': 'O' is not an entity type"),
+        ("PER=", "[E403] Bad label map item 'PER='"),
+        ("PER=X,ORG=Y,PER=Z", "[E471] Bad label map: 'PER' is mapped twice ('X', then 'Z')"),
+    ],
+)
+def test_cli_label_map_refused(tmp_path, spec, expected):
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    result = convert(src, out, "-f", "conll", "--label-map", spec)
+    assert result.exit_code == 1 and "Bad option" in result.output, result.output
+    assert expected in flat(result) and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_label_map_checked_when_given_as_dict(tmp_path):
+    from spacy_bilstm_crf.converters import convert_file
+
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    with pytest.raises(ValueError, match=r"\[E470\].*the new type 'O'"):
+        convert_file(src, out, format="conll", label_map={"PER": "O"})
+    assert not out.exists()
+    summary = convert_file(src, out, format="conll", label_map={"PER": "PERSON", "ORG": "PERSON"})
+    assert summary.entities == {"PERSON": 2}
+
+
+def test_cli_output_path_refusals_without_traceback(tmp_path):
+    """Paths the kernel refuses: a coded refusal naming the output, exit 1."""
+    src = tmp_path / "in.txt"
+    src.write_text(CONLL)
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "ring_a").symlink_to("ring_b/x")
+    (tmp_path / "ring_b").symlink_to("ring_a")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    cases = [
+        (tmp_path / "loop", [], "a symbolic link loop"),
+        (tmp_path / "loop" / "x.spacy", [], "a symbolic link loop"),
+        (tmp_path / "ring_a" / "x.spacy", [], "a symbolic link loop"),
+        (tmp_path / ("a" * 300 + ".spacy"), [], "too long for the file system"),
+        (tmp_path / ("d" * 300) / "x.spacy", [], "too long for the file system"),
+        (src / "sub" / "x.spacy", [], "its parent directory"),
+        (tmp_path / "loop", ["--split", "0.5,0.5"], "a symbolic link loop"),
+    ]
+    for out, extra, expected in cases:
+        result = convert(src, out, "-f", "csv" if extra else "conll", *extra)
+        assert result.exit_code == 1, (out, result.output)
+        assert expected in flat(result) and "cannot write the output" in flat(result), result.output
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and src.read_text() == CONLL
+
+
+def test_cli_output_name_of_255_bytes(tmp_path):
+    """The longest name the file system takes is written (the temp file's name is short)."""
+    src, out = tmp_path / "in.txt", tmp_path / ("\u00e9" * 124 + "a.spacy")
+    assert len(out.name.encode("utf8")) == 255
+    src.write_text(CONLL)
+    result = convert(src, out, "-f", "conll")
+    assert result.exit_code == 0, result.output
+    assert docs_to_iob2_tags(read_docbin(out, Vocab())) == [["B-ORG", "O"], ["B-PER"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.txt", out.name])
+
+
+def test_temp_file_swapped_for_a_link_is_not_written_through(tmp_path, monkeypatch):
+    """A link put at the temp path after its creation: the victim keeps its
+    mode and bytes, the output is not made a link to it, the run is refused."""
+    from spacy_bilstm_crf.converters import ConversionError, convert_file
+
+    src, out, victim = tmp_path / "in.txt", tmp_path / "out.spacy", tmp_path / "victim"
+    src.write_text(CONLL)
+    victim.write_text("precious")
+    victim.chmod(0o600)
+    real_fdopen = os.fdopen
+
+    def swap_then_open(fd, *args, **kwargs):
+        for tmp in tmp_path.glob(".*.tmp"):
+            tmp.unlink()
+            tmp.symlink_to(victim)
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", swap_then_open)
+    with pytest.raises(ConversionError, match="was replaced while it was written"):
+        convert_file(src, out, format="conll")
+    monkeypatch.undo()
+    assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert not os.path.lexists(out)
+
+
+def test_temp_file_never_opened_through_a_planted_link(tmp_path, monkeypatch):
+    """A link already at the temp file's name is skipped (O_EXCL), not followed."""
+    import tempfile
+
+    src, out, victim = tmp_path / "in.txt", tmp_path / "out.spacy", tmp_path / "victim"
+    src.write_text(CONLL)
+    victim.write_text("precious")
+    names = iter(["planted", "fresh"])
+    monkeypatch.setattr(tempfile, "_get_candidate_names", lambda: names)
+    # The first candidate name, as made by this version and by the one before.
+    planted = [tmp_path / ".convert-planted.spacy.tmp", tmp_path / ".out.spacy.planted.tmp"]
+    for link in planted:
+        link.symlink_to(victim)
+    assert convert(src, out, "-f", "conll").exit_code == 0
+    assert victim.read_text() == "precious" and all(link.is_symlink() for link in planted)
+    assert docs_to_iob2_tags(read_docbin(out, Vocab())) == [["B-ORG", "O"], ["B-PER"]]
+
+
+def test_split_temp_swapped_writes_no_part(tmp_path, monkeypatch):
+    """Every temp file is checked before the first rename: no part is written."""
+    from spacy_bilstm_crf.converters import ConversionError, convert_file
+
+    src, out, victim = csv_file(tmp_path), tmp_path / "corpus", tmp_path / "victim"
+    victim.write_text("precious")
+    real_fdopen = os.fdopen
+    calls = []
+
+    def swap_last_then_open(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 3:
+            (tmp,) = [p for p in out.glob(".*.tmp") if os.fstat(fd).st_ino == p.stat().st_ino]
+            tmp.unlink()
+            tmp.symlink_to(victim)
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", swap_last_then_open)
+    with pytest.raises(ConversionError, match="was replaced while it was written"):
+        convert_file(src, out, format="csv", split="0.8,0.1,0.1")
+    monkeypatch.undo()
+    assert len(calls) == 3 and victim.read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir() if not p.is_symlink()) == []

@@ -111,4 +111,15 @@ def test_conll_errors(tmp_path, text, line, expected):
 
 def test_conll_undecodable(tmp_path):
     path = write(tmp_path, b"A NN O O\n\nB\xff NN O O\n")
-    assert_conversion_error(lambda: conll_to_docs(path), line=3, contains=["utf-8"])
+    assert_conversion_error(lambda: conll_to_docs(path, encoding="utf-8"), line=3, contains=["utf-8"])
+
+
+@pytest.mark.parametrize("token", ["-DOCSTART-x", "-DOCSTART--", "-DOCSTART-\u00a0"])
+def test_conll_token_starting_with_docstart_is_a_token(tmp_path, token):
+    """Only a line whose first field is exactly -DOCSTART- marks a document."""
+    path = write(tmp_path, f"-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\n{token} NNP B-NP B-PER\n\n"
+                           f"-DOCSTART- -X- O O\n\nPeter NNP B-NP B-PER\n")
+    docs, summary = conll_to_docs(path)
+    assert [[t.text for t in doc] for doc in docs] == [["EU", token], ["Peter"]]
+    assert [[(e.text, e.label_) for e in doc.ents] for doc in docs] == [[("EU", "ORG"), (token, "PER")], [("Peter", "PER")]]
+    assert (summary.documents, summary.tokens, summary.entities) == (2, 3, {"ORG": 1, "PER": 2})

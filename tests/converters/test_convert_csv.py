@@ -43,7 +43,8 @@ def test_csv_tokens_entities_sentences(tmp_path):
     assert (summary.documents, summary.sentences, summary.tokens) == (2, 3, 11)
     assert summary.entities == {"geo": 2, "per": 1, "tim": 1}
     assert summary.oddities == {}  # CRLF is the file's normal line ending
-    assert "sentence ids 7-9" in summary.notes[0]
+    assert "sentence ids 7-9" in summary.notes[1]
+    assert summary.notes[0].startswith("encoding: cp1252 (default fallback") and summary.encoding == "cp1252"
 
 
 def test_csv_round_trip(tmp_path):
@@ -93,7 +94,7 @@ def test_split_ratios_reproduce_gmb_split():
         (["Sentence #,Word,POS,Tag"], 2, "no data rows"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", "Sentence: 3\u00b2,b,DT,O"], 3, "'Sentence: 3\u00b2'"),
         (["Sentence #,Word,POS,Tag", "Sentence: -1,a,DT,O"], 2, "'Sentence: N'"),
-        (["Sentence #,Word,POS,Tag", 'Sentence: 1," ",DT,O'], 2, "contains SPACE"),
+        (["Sentence #,Word,POS,Tag", 'Sentence: 1,"a\tb",DT,O'], 2, "contains a tab"),
         (["Sentence #,Word,POS,Tag", 'Sentence: 1,"",DT,O'], 2, "empty token"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,B-gpe extra"], 2, "'B-gpe extra'"),
         (["Sentence #,Word,POS,Tag", "Sentence: 1,a,DT,O", ',"a', 'b",NN,O'], 3, "line break"),

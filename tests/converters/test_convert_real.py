@@ -100,7 +100,8 @@ def test_gmb_dev_counts_and_round_trip(data):
     path = data / "gmb" / "dev.csv"
     parts, summary = csv_to_docs(path)
     assert (summary.sentences, summary.tokens) == (4796, 105396)
-    assert "sentence ids 38,368-43,163" in summary.notes[0]
+    assert "sentence ids 38,368-43,163" in summary.notes[1]
+    assert summary.encoding == "cp1252" and summary.warnings == []
     assert summary.entities == gmb_b_counts(path)
     source, current = [], []
     for line in path.read_bytes().decode("cp1252").split("\r\n")[1:-1]:
@@ -116,6 +117,7 @@ def test_gmb_train_counts(data):
     path = data / "gmb" / "train.csv"
     _, summary = csv_to_docs(path)
     assert (summary.sentences, summary.tokens) == (38367, 839237)
-    assert "sentence ids 1-38,367" in summary.notes[0]
+    assert "sentence ids 1-38,367" in summary.notes[1]
+    assert summary.encoding == "cp1252" and summary.warnings == []
     assert summary.entities == gmb_b_counts(path)
     assert summary.oddities == {}
