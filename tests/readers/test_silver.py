@@ -11,9 +11,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 from spacy.util import registry
+from thinc.api import Config
 
+from helpers.ner import tiny_model_config
 from spacy_bilstm_crf.readers.silver import SilverCorpus, create_silver_corpus
-from spacy_bilstm_crf.silver.layout import set_sentence_probabilities
+from spacy_bilstm_crf.silver.layout import sentence_probabilities, set_sentence_probabilities
 from spacy_bilstm_crf.silver.manifest import MANIFEST_NAME
 from spacy_bilstm_crf.silver.shards import write_silver_set
 from spacy_bilstm_crf.silver.teacher import annotate_sentences, find_teacher, teacher_fingerprint
@@ -165,6 +167,19 @@ def test_refuses_silver_with_labels_the_student_lacks(gold_path: Path, silver_pa
         list(_make(gold_path, silver_path)(nlp))
 
 
+def test_labels_listed_for_initialization_are_the_students(gold_path: Path, silver_path: Path):
+    """spaCy calls the reader before the component sets its labels: labels
+    given in [initialize.components] count, not the gold's."""
+    config = Config({"nlp": {"lang": "en", "pipeline": ["bilstm_crf_ner"]},
+                     "components": {"bilstm_crf_ner": {"factory": "bilstm_crf_ner"}},
+                     "initialize": {"components": {"bilstm_crf_ner": {"labels": ["LOC", "ORG", "PER"]}}}})
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True)
+    assert nlp.get_pipe("bilstm_crf_ner").labels == ()
+    with pytest.raises(ValueError, match=r"\[E231\] .*student's \[initialize.components\] labels .*"
+                                         r"missing from the silver: \['ORG'\]"):
+        list(_make(gold_path, silver_path)(nlp))
+
+
 def test_refuses_another_tag_scheme(gold_path: Path, silver_path: Path):
     nlp = spacy.blank("en")
     ner = nlp.add_pipe("bilstm_crf_ner", config={"tag_scheme": "BIO"})
@@ -201,6 +216,28 @@ def test_refuses_a_changed_silver_set(gold_path: Path, silver_path: Path):
     (silver_path / "extra.spacy").write_bytes(b"")
     with pytest.raises(ValueError, match=r"\[E225\]"):
         _make(gold_path, silver_path)
+
+
+def test_silver_of_our_teacher_is_filtered_by_its_probabilities(gold_path: Path, tmp_path: Path, nlp: Language):
+    """End to end: an (untrained) bilstm_crf_ner teacher annotates, the reader
+    makes exactly the sentences below the threshold missing."""
+    spacy.util.fix_random_seed(0)
+    teacher = spacy.blank("en")
+    teacher.add_pipe("bilstm_crf_ner", config=tiny_model_config("spacy-bilstm-crf.BiLSTMCRFTagger.v1", width=8))
+    teacher.initialize(lambda: [Example(Doc(teacher.vocab, words=[t.text for t in d]), d)
+                                for d in _gold_docs(teacher)])
+    info = find_teacher(teacher)
+    docs = list(annotate_sentences(teacher, [d.text.split() for d in _silver_docs(teacher)] * 2, sentences_per_doc=2))
+    manifest = write_silver_set(docs, tmp_path / "ours", teacher=teacher_fingerprint(teacher), labels=info.labels,
+                                tag_scheme=info.tag_scheme)
+    assert manifest.sentence_probabilities and manifest.tag_scheme == "BILUO" and manifest.labels == ("LOC", "PER")
+    probs = sorted(p for d in docs for _, _, p in sentence_probabilities(d))
+    threshold = probs[len(probs) // 2]
+    reader = _make(gold_path, tmp_path / "ours", min_sentence_prob=threshold)
+    silver = list(reader(nlp))[N_GOLD:]
+    assert reader.last_stats.n_unsure_sentences == sum(p < threshold for p in probs) > 0
+    missing = sum(t.ent_iob == 0 for eg in silver for t in eg.reference)
+    assert missing == reader.last_stats.n_missing_tokens > 0
 
 
 # A student learns from silver what gold never shows: the teacher (an entity_ruler)
