@@ -57,6 +57,7 @@ setup(
         ],
         "spacy_readers": [
             "spacy-bilstm-crf.OversamplingCorpus.v1 = spacy_bilstm_crf.readers.oversampling:create_oversampling_corpus",
+            "spacy-bilstm-crf.SilverCorpus.v1 = spacy_bilstm_crf.readers.silver:create_silver_corpus",
         ],
     },
     classifiers=[

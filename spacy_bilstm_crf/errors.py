@@ -153,6 +153,53 @@ class Errors(str, Enum):
     )
     E111 = "The corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
 
+    # E220-E239: silver training data (spacy_bilstm_crf.silver) and its reader
+    # (spacy-bilstm-crf.SilverCorpus.v1), issue 31.
+    E220 = (
+        "No silver manifest at {path}: a silver set is a folder of DocBin shards "
+        "with the manifest '{name}' beside them (written last, when the set is complete)."
+    )
+    E221 = "{path}: expected a JSON object (the silver manifest), could not read it: {error}"
+    E222 = "{path}: field '{field}' {problem}."
+    E223 = (
+        "{path}: silver manifest format_version {found!r}; this version of "
+        "spacy-bilstm-crf reads {supported}."
+    )
+    E224 = "{folder}: the silver shard '{shard}' listed in {path} {problem}."
+    E225 = (
+        "{folder}: DocBin file(s) {names} are not listed in the manifest {path}: the set "
+        "is incomplete or mixed with another. Remove them, or rewrite the set."
+    )
+    E226 = "Refusing to write {path}: {reason}."
+    E227 = (
+        "The teacher pipeline has no enabled component that sets doc.ents "
+        "(components: {names}): it cannot annotate entities."
+    )
+    E228 = (
+        "The teacher '{name}' decoded {n_seq} sequence(s) for a doc of {n_sents} sentence(s): "
+        "its model is not sentence-level (or a component re-segmented the doc), so it has no "
+        "per-sentence probability. Use sentences_per_doc = 1, or a sentence-level teacher."
+    )
+    E229 = "{what}: expected {expected}, got {value!r}."
+    E230 = (
+        "min_sentence_prob = {value} needs the teacher's sentence probabilities, but the "
+        "silver set {path} has none (its teacher was not a bilstm_crf_ner component): "
+        "set min_sentence_prob = 0."
+    )
+    E231 = (
+        "The silver set {path} was made with labels {silver} but the {against} has "
+        "labels {student} (only in the silver: {extra}; missing from the silver: {missing}). "
+        "A teacher without a label teaches 'O' for its entities: use silver from a teacher "
+        "with the student's labels."
+    )
+    E232 = (
+        "The silver set {path} was made with tag scheme {silver} but the student "
+        "'{name}' uses {student}: make the silver with a teacher of the same scheme."
+    )
+    E233 = "{path}: doc {doc} {problem}."
+    E234 = "{path}: expected a folder with DocBin shards and their manifest, {problem}."
+    E235 = "The gold corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
+
     # E400-E439: codes given by the layout refactor (issue 16) to raises that had none.
     E400 = "Only strings can be added as labels, not {label!r}."
     E401 = "A bidirectional LSTM needs an even width, got {nO}."
