@@ -9,7 +9,6 @@ from itertools import islice
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
-import torch
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.pipeline.ner import ner_score
@@ -43,8 +42,8 @@ try:  # Python 3.8+
 except ImportError:  # pragma: no cover
     from typing_extensions import Literal  # type: ignore
 
-# Above this, temperature-scaled constraint penalties (PENALTY / T) would no
-# longer rule out forbidden tag sequences in the probabilities.
+# A sanity bound on the calibration temperature: above it the probabilities
+# are nearly uniform over the allowed analyses and say nothing.
 MAX_TEMPERATURE = 10.0
 
 # The default model is configs/bilstm_crf.cfg's: the current BiLSTM-CRF over
@@ -252,7 +251,7 @@ class BiLSTMCRFNER(TrainablePipe):
         if key != self._cache_key:
             self._tags = get_tags(self.labels, self.tag_scheme)
             masks = allowed_transitions(self._tags, self.tag_scheme)
-            self._constraints = tuple(torch.from_numpy(m) for m in masks)  # type: ignore[assignment]
+            self._constraints = tuple(masks)
             self._cache_key = key
 
     def add_label(self, label: str) -> int:
@@ -385,9 +384,8 @@ class BiLSTMCRFNER(TrainablePipe):
             # Token by token: the sequences do not matter.
             return softmax_loss(self.model, scores, gold)
         segments = self._segments([eg.predicted for eg in examples])
-        allowed = tuple(c.numpy() for c in self.constraints)
         gold = [
-            mask_invalid_gold(g, allowed, None if segments is None else segments[i])[0] for i, g in enumerate(gold)
+            mask_invalid_gold(g, self.constraints, None if segments is None else segments[i])[0] for i, g in enumerate(gold)
         ]
         return crf_loss(self.model, scores, gold, self.constraints, segments)
 
