@@ -21,14 +21,13 @@ Both ways, the stream starts with original examples in file order, so the
 sample `nlp.initialize` takes (all of it, or the first 100 examples when
 streaming) is the one `spacy.Corpus.v1` would give: unbiased by the copies.
 """
-import inspect
 import math
 import random
 import warnings
 from collections import Counter
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, get_type_hints
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from spacy.language import Language
 from spacy.training import Corpus, Example
@@ -37,6 +36,7 @@ from spacy.util import registry
 from wasabi import Printer
 
 from ..errors import Errors, Warnings
+from .common import is_int, pipeline_entity_labels, typed_by
 
 STRATEGIES = ("target_share", "temperature")
 # spaCy's initialisation sample when training.max_epochs = -1 (spacy/training/initialize.py).
@@ -91,19 +91,15 @@ class OversamplingSettings:
             raise ValueError(Errors.E104.format(value=self.target_share))
         if not self.temperature >= 1.0:
             raise ValueError(Errors.E105.format(value=self.temperature))
-        if not _is_int(self.max_copies) or self.max_copies < 1:
+        if not is_int(self.max_copies) or self.max_copies < 1:
             raise ValueError(Errors.E106.format(value=self.max_copies))
-        if not _is_int(self.unshuffled_head) or self.unshuffled_head < 0:
+        if not is_int(self.unshuffled_head) or self.unshuffled_head < 0:
             raise ValueError(Errors.E107.format(value=self.unshuffled_head))
         if self.types is not None and len(self.types) == 0:
             raise ValueError(Errors.E108)
         if not walk_corpus(self.path, FILE_TYPE):
             raise ValueError(Errors.E102.format(file_type=FILE_TYPE, path=self.path))
         return self
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -135,27 +131,7 @@ def create_oversampling_corpus(**settings) -> Callable[[Language], Iterable[Exam
     return OversamplingCorpus(**{f.name: getattr(checked, f.name) for f in fields(checked)})
 
 
-def _signature_of(settings_class: type, returns: object) -> inspect.Signature:
-    """A keyword-only signature with the fields of a dataclass, typed and with their defaults."""
-    hints = get_type_hints(settings_class)
-    params = [
-        inspect.Parameter(
-            f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name],
-            default=inspect.Parameter.empty if f.default is MISSING else f.default,
-        )
-        for f in fields(settings_class)
-    ]
-    return inspect.Signature(params, return_annotation=returns)
-
-
-create_oversampling_corpus.__signature__ = _signature_of(  # type: ignore[attr-defined]
-    OversamplingSettings, Callable[[Language], Iterable[Example]]
-)
-create_oversampling_corpus.__annotations__ = {
-    **{p.name: p.annotation for p in create_oversampling_corpus.__signature__.parameters.values()},
-    "return": create_oversampling_corpus.__signature__.return_annotation,
-}
-registry.readers("spacy-bilstm-crf.OversamplingCorpus.v1")(create_oversampling_corpus)
+registry.readers("spacy-bilstm-crf.OversamplingCorpus.v1")(typed_by(OversamplingSettings, create_oversampling_corpus))
 
 
 class OversamplingCorpus:
@@ -200,7 +176,7 @@ class OversamplingCorpus:
         before: Counter = Counter()
         for c in counts:
             before.update(c)
-        pipe_labels = _pipeline_entity_labels(nlp)
+        pipe_labels = pipeline_entity_labels(nlp)
         selected = self._check_types(before, pipe_labels)
         targets = self._targets(before, selected)
         copies = plan_copies(counts, targets, max_copies=self.max_copies, rng=rng)
@@ -335,16 +311,3 @@ def plan_copies(
             if not progressed:
                 break
     return copies
-
-
-def _pipeline_entity_labels(nlp: Language) -> Set[str]:
-    """Labels of the pipeline's components that set doc.ents (empty before initialisation)."""
-    labels: Set[str] = set()
-    for name, pipe in nlp.pipeline:
-        if "doc.ents" not in nlp.get_pipe_meta(name).assigns:
-            continue
-        try:
-            labels.update(str(label) for label in getattr(pipe, "labels", ()))
-        except (ValueError, KeyError, AttributeError):
-            continue
-    return labels

@@ -23,7 +23,6 @@ are used never changes between calls: it depends on the seed only, and the
 50% share is part of the 100% one (curves over the share compare like with like).
 """
 import random
-from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Set, Tuple
@@ -38,7 +37,7 @@ from ..errors import Errors
 from ..silver.layout import mark_unsure_missing
 from ..silver.manifest import MANIFEST_NAME, SilverManifest, read_manifest
 from ..silver.shards import check_silver_set, read_silver_docs
-from .oversampling import _is_int, _pipeline_entity_labels, _signature_of
+from .common import is_int, pipeline_entity_labels, typed_by
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class SilverSettings:
         if self.silver_per_gold is not None and not (_is_number(self.silver_per_gold) and self.silver_per_gold >= 0):
             raise ValueError(Errors.E229.format(what="silver_per_gold", expected="a number >= 0 or null",
                                                 value=self.silver_per_gold))
-        if not _is_int(self.seed):
+        if not is_int(self.seed):
             raise ValueError(Errors.E229.format(what="seed", expected="an integer", value=self.seed))
         manifest = read_manifest(self.silver_path)
         if self.min_sentence_prob > 0 and not manifest.sentence_probabilities:
@@ -129,17 +128,7 @@ def create_silver_corpus(**settings) -> Callable[[Language], Iterable[Example]]:
     return SilverCorpus(**{f.name: getattr(checked, f.name) for f in fields(checked)})
 
 
-def _typed_by(settings_class: type, func: Callable) -> Callable:
-    """Give `func` the keyword-only signature (and annotations) of the
-    dataclass's fields: what spaCy's registry validates a config against."""
-    signature = _signature_of(settings_class, Callable[[Language], Iterable[Example]])
-    func.__signature__ = signature  # type: ignore[attr-defined]
-    func.__annotations__ = {name: p.annotation for name, p in signature.parameters.items()}
-    func.__annotations__["return"] = signature.return_annotation
-    return func
-
-
-registry.readers("spacy-bilstm-crf.SilverCorpus.v1")(_typed_by(SilverSettings, create_silver_corpus))
+registry.readers("spacy-bilstm-crf.SilverCorpus.v1")(typed_by(SilverSettings, create_silver_corpus))
 
 
 class SilverCorpus:
@@ -256,7 +245,7 @@ def _student_ner(nlp: Language) -> Tuple[Set[str], List[Tuple[str, str]]]:
         scheme = getattr(pipe, "tag_scheme", None)
         if "doc.ents" in nlp.get_pipe_meta(name).assigns and isinstance(scheme, str):
             schemes.append((name, scheme))
-    return _pipeline_entity_labels(nlp), schemes
+    return pipeline_entity_labels(nlp), schemes
 
 
 def _configured_labels(nlp: Language) -> Set[str]:
