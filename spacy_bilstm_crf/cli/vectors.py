@@ -4,7 +4,7 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
-from . import app
+from ._app import app
 from ..vectors import VectorsFormatError, read_vectors_text, vectors_pipeline
 
 
