@@ -21,7 +21,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Union
+from typing import Callable, Mapping, Optional, Set, Union
 
 from .errors import Errors
 
@@ -183,6 +183,24 @@ def remove_stale_temps(directory: PathLike, owned: Callable[[str], bool]) -> int
     return removed
 
 
+# Lock descriptors held by this process. A forked child (e.g. an `nlp.pipe`
+# worker) closes its copies at once: flock belongs to the open file, so a
+# worker left running after its parent was killed would keep holding it.
+_HELD_LOCKS: Set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        try:
+            os.close(fd)  # not LOCK_UN: that would unlock the parent's lock too
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 def lock_path(output: PathLike) -> Path:
     """The lock file of an output: `<output>.lock` beside it."""
     output = Path(output)
@@ -215,10 +233,12 @@ class OutputLock:
                 raise PathError(Errors.E424.format(output=self.output, lock=self.path)) from None
             raise PathError(Errors.E423.format(role="lock file", path=self.path, error=_os_reason(err))) from None
         self._fd = fd
+        _HELD_LOCKS.add(fd)
         return self
 
     def release(self) -> None:
         if self._fd is not None:
+            _HELD_LOCKS.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -4,6 +4,9 @@ through a link; files replaced whole are replaced atomically; one job per
 output."""
 import hashlib
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -132,3 +135,28 @@ def test_remove_stale_temps_only_removes_ours(tmp_path):
     assert remove_stale_temps(tmp_path, {"out.json"}.__contains__) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.json.abc.tmp", ".out.json.dir.tmp",
                                                           ".out.json.link.tmp"]
+
+
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path):
+    """A worker forked while the lock is held (nlp.pipe's n_process) and left
+    running after its parent was killed must not keep the output locked."""
+    out = tmp_path / "out.jsonl"
+    script = (
+        "import os, signal, sys, time\n"
+        "from spacy_bilstm_crf.paths import OutputLock\n"
+        f"OutputLock({str(out)!r}).acquire()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print(pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    try:
+        parent.wait(timeout=60)
+        with OutputLock(out):  # the orphaned child still runs
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)

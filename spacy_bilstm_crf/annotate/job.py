@@ -113,6 +113,7 @@ def open_job(model: Path, input_path: Path, output_path: Path, options: Annotate
     try:
         check_distinct({"input": input_path, **written},
                        directories={"output": output_path} if directory_output else {})
+        check_outside(written, model, "model directory")
         for role, path in written.items():
             check_not_link(path, role, directory_ok=role == "output")  # output: see _check_location
     except PathError as err:
