@@ -1,11 +1,12 @@
 """Input records and output lines of `annotate`.
 
 Input is plain text (one document per line) or JSONL (an object per line with
-a string `text` field; other fields are passed through). Every input line is
-accounted for: annotated, or rejected with its line number and the reason,
-whatever went wrong with it (bad UTF-8 or JSON, wrong types, a lone surrogate,
-a non-finite number, a line longer than `max_line_bytes`, which is never held
-in memory whole). The reader hashes what it consumes, so a checkpoint can be
+a string `text` field; other fields are passed through, written back as the
+JSON text they were read as: `1e-400`, `-0` or `12345678901234567890.5` stay
+so). Every input line is accounted for: annotated, or rejected with its line
+number and the reason, whatever went wrong with it (bad UTF-8 or JSON, a
+repeated key, wrong types, a lone surrogate, a non-finite number, a line
+longer than `max_line_bytes`, which is never held in memory whole). The reader hashes what it consumes, so a checkpoint can be
 bound to the exact input prefix it describes.
 """
 import hashlib
