@@ -60,8 +60,8 @@ def annotate_local(
     """
     opts = AnnotateOptions(engine="local", **options).resolve(input_path)
     with open_job(model, input_path, output_path, opts) as job:
-        job.begin()
         nlp, component = load_model(job.model, opts.analyses())
+        job.begin()
         return _run(job, nlp, component, progress=progress, max_docs=max_docs)
 
 

@@ -41,7 +41,7 @@ def _cli(*args):
 
 
 def test_two_jobs_on_one_output_one_refused_other_identical_to_a_lone_run(model, tmp_path):
-    src = jsonl(tmp_path / "in.jsonl", 400)
+    src = jsonl(tmp_path / "in.jsonl", 200)
     lone = tmp_path / "lone.jsonl"
     annotate_local(model, src, lone, progress=False)
     out = tmp_path / "out.jsonl"
