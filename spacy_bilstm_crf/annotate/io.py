@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
+import srsly
 from spacy.tokens import Doc
 
 
@@ -253,6 +254,16 @@ def check_values(obj: Any, non_finite: str) -> int:
             elif isinstance(value, (dict, list)):
                 stack.append((name, value))
     return nulled
+
+
+def check_docbin_storable(user_data: Dict[Any, Any]) -> None:
+    """ValueError (the line's reject reason) if a DocBin cannot store a doc's
+    user data: msgpack refuses e.g. an integer of 2**64 or more."""
+    try:
+        srsly.msgpack_dumps(user_data)
+    except Exception as err:  # noqa: BLE001 -- whatever msgpack refuses, only this line is rejected
+        raise ValueError(f"a field cannot be stored in a DocBin ({reason(err)}); "
+                         "--output-format jsonl keeps it") from None
 
 
 def _check_string(value: str, where: str) -> None:

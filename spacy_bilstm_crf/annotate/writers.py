@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import srsly
 from spacy.tokens import Doc, DocBin
 
 from ..paths import create_exclusive, open_existing, write_atomic
+from .io import check_docbin_storable
 from .options import AnnotateError
 
 Refuse = Callable[[str], AnnotateError]
@@ -161,11 +161,7 @@ class DocBinShardWriter:
         """Add `doc`, or ValueError (for the line to be rejected) if its
         user data cannot be stored in a DocBin (msgpack: e.g. an integer
         of 2**64 or more)."""
-        try:
-            srsly.msgpack_dumps(doc.user_data)
-        except Exception as err:  # noqa: BLE001 -- whatever msgpack refuses, only this line is rejected
-            raise ValueError(f"a field cannot be stored in a DocBin ({type(err).__name__}: {err}); "
-                             "--output-format jsonl keeps it") from None
+        check_docbin_storable(doc.user_data)
         self.docbin.add(doc)
         if len(self.docbin) >= self.shard_size:
             self.shards.add({self.SUFFIX: self.docbin.to_bytes()})
