@@ -123,6 +123,15 @@ class Errors(str, Enum):
     )
     E314 = "Cannot load the model at {path}: {error}"
     E315 = "Cannot read the input {path}: it is not a file."
+    # E316-E338: annotate, issue 32 (locks, model probe, bounded n-best).
+    E316 = (
+        "n_best must be at most {max} (the k-best decoding's time and memory "
+        "grow with it), got {n_best}."
+    )
+    E317 = (
+        "The model at {path} loads but fails on a probe text, so it would "
+        "reject every line; nothing was written. The error: {error}"
+    )
 
 
     # E020-E039: character encoders, stacked embeddings, document context.
@@ -222,6 +231,22 @@ class Errors(str, Enum):
         "The CRF likelihood found no allowed path through {n} sequence(s): the gold tags break the "
         "tag scheme's transition constraints (mask them with `mask_invalid_gold`), or take a tag whose "
         "score is -inf at that token."
+    )
+    # E420-E429: safe paths and writing shared by the commands (paths.py).
+    E420 = (
+        "The {role} ({path}) is in the {what} ({directory}), which is only "
+        "read: nothing is ever written there. Choose a path outside it."
+    )
+    E421 = (
+        "The {role} {path} is a symbolic link: refusing to write through it. "
+        "Remove the link, or choose another path."
+    )
+    E422 = "Cannot use the {role} path {path}: {error}."
+    E423 = "Cannot write the {role} {path}: {error}."
+    E424 = (
+        "Another job is writing {output}: it holds the lock {lock}. Wait for it "
+        "to finish (the lock is released when it exits, even if killed), or "
+        "choose another output."
     )
     # E470-E489: converters' options (issue 32).
     E470 = "Bad label map item {item!r}: {side} {name!r}: {problem}"

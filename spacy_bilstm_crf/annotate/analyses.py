@@ -7,14 +7,24 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import spacy
+from spacy import registry
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..errors import Errors
+from ..pipeline._ner.analyses import check_analysis_settings
+from ..pipeline.ner import make_bilstm_crf_ner
 from .io import OutputFields
 
-FACTORY = "bilstm_crf_ner"
-SPANS_KEY = "ents_scored"
+
+def factory_names() -> List[str]:
+    """The names under which the component's factory is registered."""
+    return sorted(name for name, func in registry.factories.get_all().items() if func is make_bilstm_crf_ner)
+
+
+def default_spans_key(factory: str) -> str:
+    """The factory's default spans_key, where the scores go."""
+    return Language.get_factory_meta(factory).default_config["spans_key"]
 
 
 @dataclass
@@ -39,10 +49,8 @@ class Analyses:
         return self.n_best != 1 or self.uncertainty or self.alternatives or self.uncertain_below is not None
 
     def check(self) -> None:
-        if self.n_best < 1:
-            raise ValueError(Errors.E040.format(n_best=self.n_best))
-        if self.uncertain_below is not None and not 0.0 < self.uncertain_below <= 1.0:
-            raise ValueError(Errors.E043.format(value=self.uncertain_below))
+        """ValueError for a setting out of bounds (the component's own check)."""
+        check_analysis_settings(self.n_best, self.uncertain_below)
 
 
 def load_pipeline(model: Path, analyses: Analyses) -> Tuple[Language, Optional[Any]]:
@@ -53,16 +61,17 @@ def load_pipeline(model: Path, analyses: Analyses) -> Tuple[Language, Optional[A
         return spacy.load(model), None
     analyses.check()
     config = spacy.util.load_config(Path(model) / "config.cfg")
-    names = [name for name, block in config["components"].items() if block.get("factory") == FACTORY]
+    factories = factory_names()
+    names = [name for name, block in config["components"].items() if block.get("factory") in factories]
     if not names:
-        raise ValueError(Errors.E044.format(model=model, factory=FACTORY))
+        raise ValueError(Errors.E044.format(model=model, factory=" or ".join(factories)))
     settings: Dict[str, Any] = {"n_best": analyses.n_best}
     if analyses.uncertainty or analyses.uncertain_below is not None:
         settings["uncertainty"] = True
     if analyses.alternatives:
         settings["alternatives"] = True
     if (settings.get("uncertainty") or analyses.alternatives) and config["components"][names[0]].get("spans_key") is None:
-        settings["spans_key"] = SPANS_KEY
+        settings["spans_key"] = default_spans_key(config["components"][names[0]]["factory"])
     nlp = spacy.load(model, config={"components": {names[0]: settings}})
     return nlp, nlp.get_pipe(names[0])
 

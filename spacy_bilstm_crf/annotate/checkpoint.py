@@ -1,17 +1,19 @@
 """The resume checkpoint of `annotate`, `<output>.progress.json`.
 
-A checkpoint is bound to the job it describes: the input (resolved path, size,
-and the SHA-256 of the prefix consumed so far), the model (SHA-256 of its
-files) and the options that change the output. A re-run of another job
-refuses to use it, naming what differs.
+A checkpoint is bound to the job it describes: the input (resolved path, its
+size when the run started, and the SHA-256 of the prefix consumed so far), the
+model (SHA-256 of its files) and the options that change the output. A re-run
+of another job refuses to use it, naming what differs. An input that has
+grown since (its consumed prefix unchanged) is resumed: the re-run annotates
+what was appended.
 """
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..errors import Errors
+from ..paths import PathError, remove_stale_temps, write_atomic
 from .options import AnnotateError, AnnotateOptions
 from .writers import hash_prefix
 
@@ -35,22 +37,22 @@ def fingerprint_model(path: Path) -> str:
     return digest.hexdigest()
 
 
-def job_binding(model: Path, input_path: Path, options: AnnotateOptions) -> Dict[str, Any]:
+def job_binding(model: Path, input_path: Path, size: int, options: AnnotateOptions) -> Dict[str, Any]:
+    """What the checkpoint is bound to; `size`: the input's size when this
+    run started (the run reads no further)."""
     return {
-        "input": {"path": str(Path(input_path).resolve()), "size": Path(input_path).stat().st_size},
+        "input": {"path": str(Path(input_path).resolve()), "size": size},
         "model": {"path": str(Path(model).resolve()), "sha256": fingerprint_model(model)},
         "options": options.output_binding(),
     }
 
 
 def differences(saved: Dict[str, Any], current: Dict[str, Any]) -> List[str]:
-    """What differs between the job a checkpoint was made for and this one."""
+    """What differs between the job a checkpoint was made for and this one
+    (the input's size may differ: its consumed prefix is checked instead)."""
     found = []
     if saved["input"]["path"] != current["input"]["path"]:
         found.append(f"it was made for the input {saved['input']['path']}, not {current['input']['path']}")
-    elif saved["input"]["size"] != current["input"]["size"]:
-        found.append(f"the input changed size ({saved['input']['size']:,} bytes then, "
-                     f"{current['input']['size']:,} now)")
     if saved["model"]["sha256"] != current["model"]["sha256"]:
         found.append(f"it was made with another model ({saved['model']['path']}) than {current['model']['path']}"
                      if saved["model"]["path"] != current["model"]["path"]
@@ -65,7 +67,6 @@ def differences(saved: Dict[str, Any], current: Dict[str, Any]) -> List[str]:
 class Checkpoint:
     def __init__(self, output: Path) -> None:
         self.path = output.parent / (output.name + ".progress.json")
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
 
     def refuse(self, problem: str) -> AnnotateError:
         """The error for an output that disagrees with this checkpoint."""
@@ -106,16 +107,16 @@ class Checkpoint:
         """Replace the checkpoint atomically (written and synced first)."""
         state = {"kind": KIND, "version": VERSION, "job": job, "input": position, "outputs": outputs,
                  "stats": stats, "complete": complete}
-        with self.tmp.open("w", encoding="utf8") as f:
-            json.dump(state, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(self.tmp, self.path)
+        try:
+            write_atomic(self.path, json.dumps(state, indent=1).encode("utf8"), "checkpoint")
+        except PathError as err:
+            raise AnnotateError(str(err)) from None
 
     def remove(self) -> None:
-        for path in (self.path, self.tmp):
-            if path.exists():
-                path.unlink()
+        """Remove the checkpoint and the temporary files a killed run left."""
+        if self.path.exists() or self.path.is_symlink():
+            self.path.unlink()
+        remove_stale_temps(self.path.parent, lambda name: name == self.path.name)
 
 
 def start_position(state: Optional[Dict[str, Any]]):

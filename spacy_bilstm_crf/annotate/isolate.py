@@ -73,10 +73,14 @@ def _alone(nlp: Language, item: Item, failures: FailureLog) -> Tuple[Item, Optio
     """One item on its own: its Doc, or a Reject saying why spaCy failed."""
     if isinstance(item, Reject):
         return item, None
+    failures.last = None
     try:
         doc = nlp(item.text)
     except Exception as err:  # noqa: BLE001 -- whatever fails, only this document is rejected
-        return Reject(item.line, reason(err), item.raw, item.end), None
+        # A trainable pipe hands its error to the handler and returns None,
+        # which spaCy then reports as E005: the component's own error is
+        # the one that says what went wrong.
+        return Reject(item.line, failures.last or reason(err), item.raw, item.end), None
     if FAILED in doc.user_data:
         return Reject(item.line, doc.user_data[FAILED], item.raw, item.end), None
     return item, doc

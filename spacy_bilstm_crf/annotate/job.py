@@ -1,19 +1,42 @@
-"""Everything `annotate` checks before it reads a document: that no output is
-the input, that the output location is usable, and that an existing output
-either belongs to a checkpoint of this very job (then it resumes) or is
-replaced only on `--overwrite`. Shared by both engines."""
+"""Everything `annotate` checks before it reads a document, shared by both
+engines: that no output is the input or lies in the model directory, that no
+output is a link, that the output location is usable, that no other job
+writes the output (its lock), and that an existing output either belongs to
+a checkpoint of this very job (then it resumes) or is replaced only on
+`--overwrite`. Nothing is removed until the model has loaded and passed its
+probe (`Job.begin`)."""
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ..errors import Errors
-from ..paths import SamePathError, check_distinct
+from ..paths import OutputLock, PathError, check_distinct, check_not_link, check_outside, lock_path, remove_stale_temps
 from .checkpoint import Checkpoint, job_binding, start_position
 from .io import OutputFields, Position, collision, read_lines
 from .options import AnnotateError, AnnotateOptions
-from .writers import ours
+from .writers import OURS, ours
+
+COUNTS = ("docs", "rejected", "nulled", "filtered")
+
+
+@dataclass
+class Tally:
+    """The counts of a job: over all its runs (from the checkpoint) and in
+    this run."""
+
+    totals: Dict[str, int]
+    session: Dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.totals[name] += n
+        self.session[name] += n
+
+    def summary(self, start: Position, **extra: int) -> Dict[str, int]:
+        """The stats a run returns: this run's counts and the totals."""
+        totals = {f"total_{name}": self.totals[name] for name in COUNTS}
+        return {**self.session, **totals, "resumed_from_line": start.lines, **extra}
 
 
 @dataclass
@@ -28,6 +51,9 @@ class Job:
     binding: Dict[str, Any]
     state: Optional[Dict[str, Any]]  # the checkpoint to resume from, if any
     start: Position
+    size: int  # bytes of the input read by this run: its size when the run started
+    lock: OutputLock
+    directory_output: bool
 
     def outputs(self, key: str) -> Optional[Any]:
         return None if self.state is None else self.state["outputs"].get(key)
@@ -38,15 +64,43 @@ class Job:
         last batch (to redo), rather than a change made after a finished run."""
         return self.state is None or not self.state["complete"]
 
-    def stats(self) -> Dict[str, int]:
-        base = {"docs": 0, "rejected": 0, "nulled": 0, "filtered": 0}
-        return {**base, **(self.state["stats"] if self.state else {})}
+    def tally(self) -> Tally:
+        base = dict.fromkeys(COUNTS, 0)
+        return Tally({**base, **(self.state["stats"] if self.state else {})})
+
+    def begin(self) -> None:
+        """Once every check passed (the model loaded and ran): remove what a
+        fresh start replaces (with --overwrite, the earlier job's checkpoint
+        and outputs; else only empty outputs), and the temporary files a
+        killed run left."""
+        output, rejects = self.output_path, self.rejects_path
+        if self.state is None:
+            self.checkpoint.remove()
+            for path in ours(output) if self.directory_output else [output]:
+                if path.is_file():
+                    path.unlink()
+            if rejects.is_file():
+                rejects.unlink()
+        mine = {output.name, rejects.name, self.checkpoint.path.name}
+        remove_stale_temps(output.parent, mine.__contains__)
+        if self.directory_output:
+            remove_stale_temps(output, lambda name: bool(OURS.match(name)))
+
+    def close(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> "Job":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def open_job(model: Path, input_path: Path, output_path: Path, options: AnnotateOptions,
              *, rejects_path: Optional[Path] = None) -> Job:
-    """Check the paths, the output and the checkpoint; `AnnotateError` if the
-    job must not start."""
+    """Check the paths, lock the output, check the output and the checkpoint;
+    `AnnotateError` if the job must not start. Removes nothing; the caller
+    releases the lock (`with open_job(...) as job`)."""
     model, input_path, output_path = Path(model), Path(input_path), Path(output_path)
     names = OutputFields(options.field_prefix, options.analyses().fields())
     directory_output = options.output_format == "docbin" or options.engine == "ray"
@@ -54,31 +108,40 @@ def open_job(model: Path, input_path: Path, output_path: Path, options: Annotate
     checkpoint = Checkpoint(output_path)
     if not input_path.is_file():
         raise AnnotateError(Errors.E315.format(path=input_path))
+    written = {"output": output_path, "rejects file": rejects_path, "checkpoint": checkpoint.path,
+               "lock file": lock_path(output_path)}
     try:
-        check_distinct(
-            {"input": input_path, "output": output_path, "rejects file": rejects_path,
-             "checkpoint": checkpoint.path, "checkpoint's temporary file": checkpoint.tmp},
-            directories={"output": output_path} if directory_output else {},
-        )
-    except SamePathError as err:
+        check_distinct({"input": input_path, **written},
+                       directories={"output": output_path} if directory_output else {})
+        check_outside(written, model, "model directory")
+        for role, path in written.items():
+            check_not_link(path, role, directory_ok=role == "output")  # output: see _check_location
+    except PathError as err:
         raise AnnotateError(str(err)) from None
     _check_location(output_path, directory_output, options)
-    binding = job_binding(model, input_path, options)
-    state = None
-    if options.overwrite:
-        checkpoint.remove()
-        for path in ours(output_path) if directory_output else []:
-            path.unlink()
-    elif checkpoint.exists():
-        state = checkpoint.load(binding, input_path)
-    else:
-        existing = [p for p in (output_path, rejects_path) if _holds_data(p, directory_output and p == output_path)]
-        if existing:
-            raise AnnotateError(Errors.E312.format(path=existing[0], checkpoint=checkpoint.path))
-    start = start_position(state)
-    if options.input_format == "jsonl" and options.output_format == "jsonl":
-        _refuse_collisions(input_path, start, names, options.max_line_bytes)
-    return Job(model, input_path, output_path, rejects_path, options, names, checkpoint, binding, state, start)
+    try:
+        lock = OutputLock(output_path).acquire()
+    except PathError as err:
+        raise AnnotateError(str(err)) from None
+    try:
+        size = os.stat(input_path).st_size
+        binding = job_binding(model, input_path, size, options)
+        state = None
+        if not options.overwrite and checkpoint.exists():
+            state = checkpoint.load(binding, input_path)
+        elif not options.overwrite:
+            existing = [p for p in (output_path, rejects_path)
+                        if _holds_data(p, directory_output and p == output_path)]
+            if existing:
+                raise AnnotateError(Errors.E312.format(path=existing[0], checkpoint=checkpoint.path))
+        start = start_position(state)
+        if options.input_format == "jsonl" and options.output_format == "jsonl":
+            _refuse_collisions(input_path, start, size, names, options.max_line_bytes)
+    except BaseException:
+        lock.release()
+        raise
+    return Job(model, input_path, output_path, rejects_path, options, names, checkpoint, binding, state, start,
+               size, lock, directory_output)
 
 
 def _check_location(output_path: Path, directory_output: bool, options: AnnotateOptions) -> None:
@@ -105,11 +168,13 @@ def _holds_data(path: Path, directory: bool) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def _refuse_collisions(input_path: Path, start: Position, names: OutputFields, max_line_bytes: int) -> None:
+def _refuse_collisions(input_path: Path, start: Position, size: int, names: OutputFields,
+                       max_line_bytes: int) -> None:
     """Read the rest of the input once, before any work, for user fields that
     an output field would overwrite: refuse the job with the first one's line."""
     needles = [json.dumps(name).encode("utf8") for name in names.reserved()] + [b"\\"]
-    for number, content, too_long, _ in read_lines(input_path, start=start, max_line_bytes=max_line_bytes):
+    for number, content, too_long, _ in read_lines(input_path, start=start, max_line_bytes=max_line_bytes,
+                                                         size=size):
         if too_long or not any(needle in content for needle in needles):
             continue
         try:

@@ -10,11 +10,15 @@ from tqdm import tqdm
 
 from ..errors import Errors
 from .analyses import Analyses, add_analyses, best_probability, load_pipeline
-from .io import Reject, read_records, render_json
+from .io import Reject, read_records, reason, render_json
 from .isolate import annotate_in_order
 from .job import Job, open_job
 from .options import AnnotateError, AnnotateOptions
 from .writers import DocBinShardWriter, HashedFile
+
+# Run through the pipeline once before any work: a model that loads but
+# fails on every text is refused instead of rejecting every line.
+PROBE_TEXT = "Probe: Ada Lovelace visited London in 1842."
 
 
 def spans_key(nlp) -> Optional[str]:
@@ -27,11 +31,16 @@ def spans_key(nlp) -> Optional[str]:
 
 def load_model(model: Path, analyses: Analyses = Analyses()) -> Tuple[Language, Optional[Any]]:
     """The pipeline, and its `bilstm_crf_ner` set up for `analyses` (None
-    when no analyses are asked for)."""
+    when no analyses are asked for), after it annotated a probe text."""
     try:
-        return load_pipeline(model, analyses)
+        nlp, component = load_pipeline(model, analyses)
     except Exception as err:  # noqa: BLE001 -- any failure to load is reported the same way
         raise AnnotateError(Errors.E314.format(path=model, error=err)) from None
+    try:
+        nlp(PROBE_TEXT)
+    except Exception as err:  # noqa: BLE001 -- whatever fails, the model is unusable
+        raise AnnotateError(Errors.E317.format(path=model, error=reason(err))) from None
+    return nlp, component
 
 
 def annotate_local(
@@ -50,9 +59,10 @@ def annotate_local(
     tests and partial runs. Raises `AnnotateError` if the job must not start.
     """
     opts = AnnotateOptions(engine="local", **options).resolve(input_path)
-    job = open_job(model, input_path, output_path, opts)
-    nlp, component = load_model(job.model, opts.analyses())
-    return _run(job, nlp, component, progress=progress, max_docs=max_docs)
+    with open_job(model, input_path, output_path, opts) as job:
+        nlp, component = load_model(job.model, opts.analyses())
+        job.begin()
+        return _run(job, nlp, component, progress=progress, max_docs=max_docs)
 
 
 def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
@@ -78,28 +88,25 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
         writer: Any = HashedFile(job.output_path, job.outputs("output"), "output", refuse, job.resumable)
     else:
         writer = DocBinShardWriter(job.output_path, opts.shard_size, job.outputs("output"), refuse, job.resumable)
-    totals = job.stats()
-    session = {"docs": 0, "rejected": 0, "nulled": 0, "filtered": 0}
+    tally = job.tally()
     position = job.start
 
     def save(complete: bool) -> None:
         outputs = {"rejects": rejects.state(), "output": writer.state()}
-        job.checkpoint.save(job.binding, position.state(), outputs, totals, complete)
+        job.checkpoint.save(job.binding, position.state(), outputs, tally.totals, complete)
         if isinstance(writer, DocBinShardWriter):
             writer.after_checkpoint()
 
-    def count(name: str, n: int = 1) -> None:
-        totals[name] += n
-        session[name] += n
-
-    items = read_records(job.input_path, opts.input_format, start=job.start,
+    # Before the first line: the checkpoint can be written (as it was).
+    save(complete=not job.resumable)
+    items = read_records(job.input_path, opts.input_format, start=job.start, size=job.size,
                          max_line_bytes=opts.max_line_bytes, non_finite=opts.non_finite)
     outcomes = annotate_in_order(nlp, items, n_process=opts.n_process, batch_size=opts.batch_size)
     bar = tqdm(outcomes, unit="line", disable=not progress, desc="annotate")
     since, interrupted = 0, False
     for item, doc in bar:
         if doc is not None and certain(doc):
-            count("filtered")
+            tally.count("filtered")
         elif doc is not None:
             try:
                 if isinstance(writer, HashedFile):
@@ -111,14 +118,14 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
             except ValueError as err:
                 item = Reject(item.line, str(err), item.raw, item.end)
             else:
-                count("docs")
-                count("nulled", item.nulled)
+                tally.count("docs")
+                tally.count("nulled", item.nulled)
         if isinstance(item, Reject):
             rejects.write(item.to_bytes())
-            count("rejected")
+            tally.count("rejected")
         position = item.end
         since += 1
-        if max_docs is not None and session["docs"] >= max_docs:
+        if max_docs is not None and tally.session["docs"] >= max_docs:
             interrupted = True
             break
         if since >= opts.checkpoint_every:
@@ -136,6 +143,4 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
     if writer_close:
         writer_close()
     rejects.close()
-    return {**session, "total_docs": totals["docs"], "total_rejected": totals["rejected"],
-            "total_nulled": totals["nulled"], "total_filtered": totals["filtered"], "resumed_from_line": job.start.lines,
-            "complete": int(not interrupted)}
+    return tally.summary(job.start, complete=int(not interrupted))

@@ -68,7 +68,7 @@ class AnnotateOptions:
     non_finite: str = option("reject", choices=NON_FINITE, output=True)
     overwrite: bool = option(False)
     # What to write beside the entities (issue 17); local engine only.
-    n_best: int = option(1, minimum=1, output=True)
+    n_best: int = option(1, output=True)  # bounds: Analyses.check
     uncertainty: bool = option(False, output=True)
     alternatives: bool = option(False, output=True)
     uncertain_below: Optional[float] = option(None, output=True)
@@ -94,8 +94,10 @@ class AnnotateOptions:
                     ))
         if self.engine == "ray" and self.output_format != "jsonl":
             raise OptionError(Errors.E305.format(value=self.output_format))
-        if self.uncertain_below is not None and not 0.0 < self.uncertain_below <= 1.0:
-            raise OptionError(Errors.E043.format(value=self.uncertain_below))
+        try:
+            self.analyses().check()
+        except ValueError as err:
+            raise OptionError(str(err)) from None
         if self.analyses().wanted and self.engine != "local":
             raise OptionError(Errors.E045.format(engine=self.engine))
         return self

@@ -20,7 +20,8 @@ from typing import Any, Dict, List
 
 from .io import OutputFields, Record, Reject, read_records, render_json
 from .isolate import annotate_in_order
-from .job import open_job
+from .job import Job, open_job
+from .local import load_model
 from .options import AnnotateOptions
 from .writers import ShardSet
 
@@ -44,8 +45,8 @@ class _Annotator:
     def __call__(self, batch: Dict[str, Any]) -> Dict[str, Any]:
         import numpy
 
-        records = [Record(int(line), str(text), json.loads(fields))
-                   for line, text, fields in zip(batch["line"], batch["text"], batch["fields"])]
+        records = [Record(int(line), str(text), json.loads(fields), raw_fields=json.loads(raw))
+                   for line, text, fields, raw in zip(batch["line"], batch["text"], batch["fields"], batch["raw"])]
         lines, out, errors = [], [], []
         for item, doc in annotate_in_order(self.nlp, iter(records), batch_size=max(1, len(records))):
             rendered, error = "", ""
@@ -70,20 +71,30 @@ def annotate_ray(model: Path, input_path: Path, output_dir: Path, **options: Any
     CPUs unless one is already initialised (`ray.init(address=...)` first to
     use a cluster). Raises `AnnotateError` if the job must not start."""
     opts = AnnotateOptions(engine="ray", **options).resolve(input_path)
-    job = open_job(model, input_path, output_dir, opts)
+    with open_job(model, input_path, output_dir, opts) as job:
+        load_model(job.model)  # loads and runs here first: a broken model fails before any work
+        job.begin()
+        return _run(job, opts)
+
+
+def _run(job: Job, opts: AnnotateOptions) -> Dict[str, int]:
     shards = ShardSet(job.output_path, SUFFIXES, job.outputs("shards"), job.checkpoint.refuse,
                       extra_ok=job.resumable)
+    tally = job.tally()
+    position = job.start
+
+    def save(complete: bool) -> None:
+        job.checkpoint.save(job.binding, position.state(), {"shards": shards.state()}, tally.totals, complete)
+
+    save(complete=not job.resumable)  # before the first line: the checkpoint can be written
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
     if not ray.is_initialized():
         ray.init(num_cpus=opts.num_workers, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
-    totals = job.stats()
-    session = {"docs": 0, "rejected": 0, "nulled": 0}
-    items = read_records(job.input_path, opts.input_format, start=job.start,
+    items = read_records(job.input_path, opts.input_format, start=job.start, size=job.size,
                          max_line_bytes=opts.max_line_bytes, non_finite=opts.non_finite)
-    position = job.start
     while True:
         chunk = list(islice(items, opts.chunk_size))
         if not chunk:
@@ -96,28 +107,24 @@ def annotate_ray(model: Path, input_path: Path, output_dir: Path, **options: Any
                 rendered, error = results[item.line]
                 if not error:
                     shard.append(rendered)
-                    for name, n in (("docs", 1), ("nulled", item.nulled)):
-                        totals[name] += n
-                        session[name] += n
+                    tally.count("docs")
+                    tally.count("nulled", item.nulled)
                     continue
                 item = Reject(item.line, error, item.raw, item.end)
             rejects.append(item.to_bytes())
-            totals["rejected"] += 1
-            session["rejected"] += 1
+            tally.count("rejected")
         shards.add({".jsonl": "".join(line + "\n" for line in shard).encode("utf8"),
                     ".rejects.jsonl": b"".join(rejects)})
         position = chunk[-1].end
-        job.checkpoint.save(job.binding, position.state(), {"shards": shards.state()}, totals, complete=False)
-    job.checkpoint.save(job.binding, position.state(), {"shards": shards.state()}, totals, complete=True)
-    return {**session, "total_docs": totals["docs"], "total_rejected": totals["rejected"],
-            "total_nulled": totals["nulled"], "resumed_from_line": job.start.lines,
-            "skipped_shards": len(job.outputs("shards") or []), "complete": 1}
+        save(complete=False)
+    save(complete=True)
+    return tally.summary(job.start, skipped_shards=len(job.outputs("shards") or []), complete=1)
 
 
 def _annotate_chunk(ray, model: Path, chunk: List, opts: AnnotateOptions) -> Dict[int, tuple]:
     """line -> (JSON line, error) for the records of a chunk."""
-    good = [{"line": r.line, "text": r.text, "fields": json.dumps(r.fields, allow_nan=False)}
-            for r in chunk if isinstance(r, Record)]
+    good = [{"line": r.line, "text": r.text, "fields": json.dumps(r.fields, allow_nan=False),
+             "raw": json.dumps(r.raw_fields)} for r in chunk if isinstance(r, Record)]
     if not good:
         return {}
     dataset = ray.data.from_items(good).map_batches(

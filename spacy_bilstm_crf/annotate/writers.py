@@ -14,6 +14,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from spacy.tokens import Doc, DocBin
 
+from ..paths import create_exclusive, open_existing, write_atomic
+from .io import check_docbin_storable
 from .options import AnnotateError
 
 Refuse = Callable[[str], AnnotateError]
@@ -31,17 +33,6 @@ def hash_prefix(path: Path, n_bytes: int) -> Optional[Any]:
             digest.update(chunk)
             left -= len(chunk)
     return digest
-
-
-def write_atomic(path: Path, data: bytes) -> str:
-    """Write `data` to `path` through a temporary file; return its SHA-256."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return hashlib.sha256(data).hexdigest()
 
 
 def check_file(path: Path, state: Dict[str, Any], role: str, refuse: Refuse, tail_ok: bool = True) -> Any:
@@ -69,12 +60,12 @@ class HashedFile:
     def __init__(self, path: Path, state: Optional[Dict[str, Any]], role: str, refuse: Refuse,
                  tail_ok: bool = True) -> None:
         self.path = path
-        if state is None:
-            self.file = path.open("wb")
+        if state is None:  # a new file: the job removed what it replaces
+            self.file = create_exclusive(path, role)
             self.digest, self.size = hashlib.sha256(), 0
         else:
             self.digest, self.size = check_file(path, state, role, refuse, tail_ok), state["bytes"]
-            self.file = path.open("r+b")
+            self.file = open_existing(path, role)
             self.file.truncate(self.size)
             self.file.seek(self.size)
 
@@ -167,6 +158,10 @@ class DocBinShardWriter:
         self.shards = ShardSet(directory, [self.SUFFIX], (state or {}).get("shards"), refuse, keep, extra_ok)
 
     def write(self, doc: Doc) -> None:
+        """Add `doc`, or ValueError (for the line to be rejected) if its
+        user data cannot be stored in a DocBin (msgpack: e.g. an integer
+        of 2**64 or more)."""
+        check_docbin_storable(doc.user_data)
         self.docbin.add(doc)
         if len(self.docbin) >= self.shard_size:
             self.shards.add({self.SUFFIX: self.docbin.to_bytes()})

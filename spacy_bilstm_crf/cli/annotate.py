@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 import typer
 from wasabi import msg
 
-from . import app
+from ._app import app
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
 
@@ -67,6 +67,7 @@ def annotate_cli(
 def run_annotate(model: Path, input_path: Path, output_path: Path, engine: str, options: Dict[str, Any]) -> int:
     """Run the job on `engine`, print the outcome, return the exit code."""
     from ..annotate.options import AnnotateError, AnnotateOptions, OptionError
+    from ..paths import PathError
 
     try:
         AnnotateOptions(engine=engine, **options).validated()
@@ -83,6 +84,9 @@ def run_annotate(model: Path, input_path: Path, output_path: Path, engine: str, 
         return EXIT_USAGE
     except AnnotateError as err:
         msg.fail("annotate refused to start", str(err))
+        return EXIT_FAILED
+    except PathError as err:
+        msg.fail("annotate failed", str(err))
         return EXIT_FAILED
     except OSError as err:
         msg.fail("annotate failed", f"{type(err).__name__}: {err}")

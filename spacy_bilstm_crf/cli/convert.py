@@ -6,7 +6,7 @@ import catalogue
 import typer
 from wasabi import msg
 
-from . import app
+from ._app import app
 from ..converters import FORMATS, ConversionError, Summary, convert_file, parse_label_map
 from ..tokenizer import BIOMEDICAL_TOKENIZER
 

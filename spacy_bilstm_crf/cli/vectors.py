@@ -4,7 +4,7 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
-from . import app
+from ._app import app
 from ..output_dir import OutputDirError, check_output_dir, write_output_dir
 from ..vectors import VectorsFormatError, check_lang, check_vectors_name, read_vectors, vectors_pipeline
 

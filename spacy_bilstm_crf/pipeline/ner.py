@@ -23,7 +23,7 @@ from .. import memory
 from ..errors import Errors
 from ..ml.heads import Head, head_of
 from ..ml.layers.sentences import sentence_lengths
-from ._ner.analyses import label_alternatives, set_nbest_groups, uncertainty_attrs
+from ._ner.analyses import check_analysis_settings, label_alternatives, set_nbest_groups, uncertainty_attrs
 from ._ner.decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ._ner.gold import gold_tag_ids
 from ._ner.losses import crf_loss, softmax_loss
@@ -189,8 +189,7 @@ class BiLSTMCRFNER(TrainablePipe):
             raise ValueError(Errors.E009.format(temperature=temperature, max=MAX_TEMPERATURE))
         if threshold > 0.0 and spans_key is None:
             raise ValueError(Errors.E008.format(name=name))
-        if isinstance(n_best, bool) or not isinstance(n_best, int) or n_best < 1:
-            raise ValueError(Errors.E040.format(n_best=n_best))
+        check_analysis_settings(n_best)
         for setting, value in (("uncertainty", uncertainty), ("alternatives", alternatives)):
             if value and spans_key is None:
                 raise ValueError(Errors.E041.format(name=name, setting=setting))

@@ -1,4 +1,4 @@
-"""`annotate`: order, rejects, n_process, resume, DocBin shards (Ray: test_faults.py)."""
+"""`annotate`: order, rejects, n_process, resume, DocBin shards, pass-through fields (Ray: test_faults.py)."""
 import json
 
 import pytest
@@ -6,8 +6,9 @@ import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from helpers.annotate import assert_same_records, read, text_of, trained_model
+from helpers.annotate import assert_same_records, read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
+from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
 from spacy_bilstm_crf.cli import app
 
 N_DOCS = 300
@@ -164,8 +165,30 @@ def test_cli_analyses_options(model, corpus, tmp_path):
     rows = read(tmp_path / "a.jsonl")
     assert rows and all(len(r["nbest"][0]["analyses"]) == 2 and r["uncertainty"]["best_probability"] < 0.999999
                         for r in rows)
-    for args, code in ((["--n-best", "0"], "n-best"), (["--uncertain-below", "1.5"], "E043"),
+    for args, code in ((["--n-best", "0"], "E040"), (["--n-best", "1000000"], "at most 100"),
+                       (["--uncertain-below", "1.5"], "E043"),
                        (["--engine", "ray", "--uncertainty"], "E045")):
         bad = CliRunner().invoke(app, ["annotate", str(model), str(corpus), str(tmp_path / "b"), *args])
         assert bad.exit_code == 2 and code in bad.output, bad.output
         assert not (tmp_path / "b").exists()
+
+
+PASS_THROUGH = ('{"id": 12345678901234567890.5, "tiny": 1e-400, "neg": -0, "nested": {"a": [1,2.50, "caf\\u00e9"]},'
+                ' "text": "Berlin is big.", "big": 100000000000000000000000000001}')
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_pass_through_values_written_back_exactly_as_read(model, tmp_path, engine):
+    src = write_lines(tmp_path / "in.jsonl", [PASS_THROUGH, '{"text": "Paris.", "x": [-0.0, 1E+2]}'])
+    out = tmp_path / "out"
+    if engine == "ray":
+        annotate_ray(model, src, out, num_workers=1)
+        lines = (out / "part-00000.jsonl").read_text(encoding="utf8").splitlines()
+    else:
+        annotate_local(model, src, out, progress=False)
+        lines = out.read_text(encoding="utf8").splitlines()
+    assert lines[0].startswith('{"id": 12345678901234567890.5, "tiny": 1e-400, "neg": -0, '
+                               '"nested": {"a": [1,2.50, "caf\\u00e9"]}, "big": 100000000000000000000000000001, '
+                               '"line": 1, "text": "Berlin is big.", "entities": [')
+    assert lines[1].startswith('{"x": [-0.0, 1E+2], "line": 2, "text": "Paris.", "entities": [')
+    assert json.loads(lines[0])["nested"] == {"a": [1, 2.5, "café"]}

@@ -56,9 +56,23 @@ def test_changed_input_refused(model, job):
     src.write_bytes(data.replace(b"Shaka", b"Shaky", 1))  # same size, consumed prefix differs
     with pytest.raises(AnnotateError, match=r"E310.*the first [\d,]+ bytes of the input changed"):
         _run(model, src, out)
-    src.write_bytes(data + b'{"text": "appended"}\n')
-    with pytest.raises(AnnotateError, match=r"E310.*the input changed size"):
+    src.write_bytes(data[:100])
+    with pytest.raises(AnnotateError, match=r"E310.*the first [\d,]+ bytes of the input changed"):
         _run(model, src, out)
+
+
+def test_grown_input_resumes_with_what_was_appended(model, job, tmp_path):
+    """An input that only grew since (its consumed prefix unchanged) is
+    resumed, finished or not: the re-run annotates the appended lines."""
+    src, out, full = job
+    _run(model, src, out)  # finish the interrupted job
+    with src.open("ab") as f:
+        f.write(b'{"id": 99, "text": "appended later"}\n')
+    stats = _run(model, src, out)
+    assert stats["complete"] and stats["docs"] == 1 and stats["total_docs"] == N + 1
+    fresh = tmp_path / "fresh.jsonl"
+    annotate_local(model, src, fresh, progress=False)
+    assert out.read_bytes() == fresh.read_bytes()
 
 
 def test_other_model_or_output_options_refused(model, job, tmp_path):

@@ -3,7 +3,7 @@ a clear message and exit code 2, and nothing is written."""
 import pytest
 from typer.testing import CliRunner
 
-from spacy_bilstm_crf.annotate.options import AnnotateOptions
+from spacy_bilstm_crf.annotate.options import AnnotateOptions, OptionError
 from spacy_bilstm_crf.cli import app
 
 
@@ -102,3 +102,22 @@ def test_the_rejects_message_names_files_that_exist(tmp_path):
     assert where == f"part-00001.rejects.jsonl, part-00003.rejects.jsonl in {shards}"
     for name in where.split(" in ")[0].split(", "):
         assert (shards / name).stat().st_size > 0
+
+
+def test_n_best_is_bounded_by_the_one_shared_check():
+    """--n-best and the component's n_best share one check, with the bound
+    in the message; a huge k is refused at once instead of running for minutes."""
+    import spacy
+
+    from spacy_bilstm_crf.pipeline._ner.analyses import MAX_N_BEST
+
+    with pytest.raises(OptionError, match=rf"E316.*at most {MAX_N_BEST}.*got 1000000"):
+        AnnotateOptions(n_best=1_000_000).validated()
+    AnnotateOptions(n_best=MAX_N_BEST).validated()
+    with pytest.raises(ValueError, match=rf"E316.*at most {MAX_N_BEST}"):
+        spacy.blank("en").add_pipe("bilstm_crf_ner", config={"n_best": MAX_N_BEST + 1})
+    for bad in (0, True):
+        with pytest.raises(OptionError, match="E040"):
+            AnnotateOptions(n_best=bad).validated()
+    with pytest.raises(OptionError, match="E043"):
+        AnnotateOptions(uncertain_below=0.0).validated()

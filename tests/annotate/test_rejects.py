@@ -9,9 +9,10 @@ import tracemalloc
 import pytest
 import spacy
 from spacy.language import Language
+from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from helpers.annotate import read, text_of, trained_model, write_lines
+from helpers.annotate import model_with_bomb, read, text_of, trained_model, write_lines
 from spacy_bilstm_crf.annotate import annotate_local
 from spacy_bilstm_crf.annotate.io import read_records
 from spacy_bilstm_crf.cli import app
@@ -165,3 +166,43 @@ def test_huge_line_read_in_bounded_memory(tmp_path):
     assert [type(i).__name__ for i in items] == ["Record", "Reject", "Record"]
     assert items[1].line == 2 and items[2].text == "b"
     assert peak < 8 * (1 << 20), f"peak {peak:,} bytes for a 40 MiB line"
+
+
+def test_duplicate_keys_reject_the_line_with_its_number(model, tmp_path):
+    lines = [good(0), '{"text": "a", "text": "b"}', '{"id": 2, "text": "Berlin.", "m": {"k": 1, "k": 2}}',
+             '{"id": 3, "id": 3, "text": "Paris."}', good(4)]
+    src = write_lines(tmp_path / "in.jsonl", lines)
+    stats = annotate_local(model, src, tmp_path / "out.jsonl", progress=False)
+    assert [r["line"] for r in read(tmp_path / "out.jsonl")] == [1, 5]
+    rejects = read(tmp_path / "out.jsonl.rejects.jsonl")
+    assert [(r["line"], r["raw"]) for r in rejects] == [(2, lines[1]), (3, lines[2]), (4, lines[3])]
+    assert all("duplicate key" in r["error"] for r in rejects)
+    assert "'text'" in rejects[0]["error"] and "'k'" in rejects[1]["error"] and "'id'" in rejects[2]["error"]
+    assert stats["rejected"] == 3
+
+
+def test_docbin_rejects_the_one_line_it_cannot_store(model, tmp_path):
+    lines = [good(0), '{"id": 1, "text": "Berlin.", "big": 18446744073709551616}',
+             '{"id": 2, "text": "Paris.", "deep": {"x": [-9223372036854775809]}}', good(3)]
+    src = write_lines(tmp_path / "in.jsonl", lines)
+    result = CliRunner().invoke(app, ["annotate", str(model), str(src), str(tmp_path / "shards"),
+                                      "--output-format", "docbin"])
+    assert result.exit_code == 3 and "2 lines rejected" in result.output, result.output
+    rejects = read(tmp_path / "shards.rejects.jsonl")
+    assert [r["line"] for r in rejects] == [2, 3]
+    assert all("cannot be stored in a DocBin" in r["error"] for r in rejects)
+    docs = list(DocBin().from_disk(tmp_path / "shards" / "part-00000.spacy").get_docs(spacy.blank("en").vocab))
+    assert [d.user_data["line"] for d in docs] == [1, 4]
+
+
+def test_a_failing_trainable_component_is_rejected_with_its_own_error(tmp_path_factory, tmp_path):
+    """spaCy reports a trainable pipe's failure as `[E005] ... returned
+    NoneType`: the reject says what the component said."""
+    bomb = model_with_bomb(tmp_path_factory, trigger="BOMB")
+    lines = [good(0), json.dumps({"id": 1, "text": "BOMB in Berlin."}), good(2)]
+    src = write_lines(tmp_path / "in.jsonl", lines)
+    stats = annotate_local(bomb, src, tmp_path / "out.jsonl", progress=False, batch_size=2)
+    (reject,) = read(tmp_path / "out.jsonl.rejects.jsonl")
+    assert reject["line"] == 2 and "boom from annotate_test_bomb_pipe on purpose" in reject["error"], reject
+    assert "E005" not in reject["error"]
+    assert stats["docs"] == 2

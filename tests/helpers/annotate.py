@@ -5,6 +5,10 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+import spacy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from thinc.api import Model
 
 from helpers.ner import ARCHS, TRAIN_DATA, train_nlp
 
@@ -48,3 +52,39 @@ def assert_same_records(rows_a: List[dict], rows_b: List[dict]) -> None:
         scores_b = [e.pop("score") for e in b["entities"]]
         assert a == b
         assert scores_a == pytest.approx(scores_b, abs=1e-4)
+
+
+class BombPipe(TrainablePipe):
+    """A trainable pipe that fails on the docs holding `cfg["trigger"]` (every
+    doc when it is empty), as a broken component would: spaCy's
+    TrainablePipe hands the error to the error handler and returns None."""
+
+    def __init__(self, vocab, model, name: str, trigger: str) -> None:
+        self.vocab, self.model, self.name = vocab, model, name
+        self.cfg = {"trigger": trigger}
+
+    def predict(self, docs):
+        for doc in docs:
+            if self.cfg["trigger"] in doc.text:
+                raise RuntimeError(f"boom from {self.name} on purpose")
+        return None
+
+    def set_annotations(self, docs, scores) -> None:
+        pass
+
+
+@Language.factory("annotate_test_bomb_pipe", default_config={"trigger": "BOMB"})
+def make_bomb_pipe(nlp: Language, name: str, trigger: str) -> BombPipe:
+    return BombPipe(nlp.vocab, Model("noop", lambda model, X, is_train: (X, lambda d: d)), name, trigger)
+
+
+def model_with_bomb(tmp_path_factory, trigger: str) -> Path:
+    """The trained pipeline with a `BombPipe` after it, on disk, once per trigger."""
+    key = f"bomb:{trigger}"
+    if key not in _CACHE:
+        nlp = spacy.load(trained_model(tmp_path_factory))
+        nlp.add_pipe("annotate_test_bomb_pipe", config={"trigger": trigger})
+        path = tmp_path_factory.mktemp("bomb-pipe")
+        nlp.to_disk(path)
+        _CACHE[key] = path
+    return _CACHE[key]

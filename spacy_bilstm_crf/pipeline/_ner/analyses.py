@@ -8,13 +8,34 @@ the doc has boundaries), else the whole doc. Sequences are independent under
 the model, so doc-level values follow exactly from the sequences' values.
 """
 from math import prod
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 from spacy.tokens import Doc, Span, SpanGroup
 
+from ...errors import Errors
 from .decoding import NBest, Pieces
 from .tags import tag_ids_to_offsets
+
+# The k-best decoding keeps (k, sequences, length) tables and runs k rounds:
+# its time and memory grow with n_best, so n_best is bounded.
+MAX_N_BEST = 100
+
+
+def check_analysis_settings(n_best: Any, uncertain_below: Optional[float] = None) -> None:
+    """The one check of the analysis settings, shared by the component
+    (`n_best`) and `annotate` (`--n-best`, `--uncertain-below`): ValueError
+    with the bound in the message."""
+    if isinstance(n_best, bool) or not isinstance(n_best, int) or n_best < 1:
+        raise ValueError(Errors.E040.format(n_best=n_best))
+    if n_best > MAX_N_BEST:
+        raise ValueError(Errors.E316.format(n_best=n_best, max=MAX_N_BEST))
+    if uncertain_below is not None and (
+        isinstance(uncertain_below, bool) or not isinstance(uncertain_below, (int, float))
+        or not 0.0 < uncertain_below <= 1.0
+    ):
+        raise ValueError(Errors.E043.format(value=uncertain_below))
+
 
 def set_nbest_groups(doc: Doc, key: str, n_best: int, pieces: Pieces, tags: Sequence[str], scheme: str) -> None:
     """doc.spans[f"{key}_{r}"]: the entities of every sequence's r-th best
