@@ -10,8 +10,9 @@ is the forward pass's backpointer chain, so the best of each subset is the
 earlier path's score minus one gap (best minus second-best predecessor), and
 popping a subset only walks back until the new prefix meets its parent's.
 Cost: the lattice's Viterbi forward pass (shared with `viterbi`), one (rows, K, K) table of backpointers and gaps, and
-k - 1 rounds of small array operations over the batch, however many
-sequences it holds; no per-sequence Python loop.
+at most k - 1 rounds of small array operations over the batch, however many
+sequences it holds (it stops when every sequence has run out of valid
+paths); no per-sequence Python loop.
 
 Forbidden transitions are -inf (`scores.forbid`), so every path returned is
 valid, and a sequence with fewer than k valid paths gets -inf scores for
@@ -109,6 +110,8 @@ def _kbest_numpy(
         m = numpy.where(use_rank, rank_at[at_rank, ranks] + 1, 2)
         score = numpy.maximum(best_rank, best_chain)
         alive = score > -numpy.inf
+        if not alive.any():
+            break  # every sequence has run out of valid paths: the rest stay missing
         # The popped subsets are used up: their next best is the new path's.
         popped = use_rank & alive
         cand_rank[at_rank[popped], ranks[popped]] = -numpy.inf
