@@ -144,11 +144,8 @@ def test_transfer_workflow(project, ran_all):
 
 
 def test_screenshot_renders_the_page(project, ran_all, tmp_path):
-    sys.path.insert(0, str(project / "scripts"))
-    try:
-        from screenshot import find_chromium, screenshot
-    finally:
-        sys.path.pop(0)
+    from scripts.screenshot import find_chromium, screenshot
+
     binary = find_chromium()
     if binary is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium): no browser check of displacy.html")
@@ -160,11 +157,8 @@ def test_project_models_and_corpora_come_from_the_catalog():
     """project.yml cannot import scripts/catalog.py: its model list and configs must agree with it."""
     import srsly
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from catalog import CORPORA, PROJECT_MODELS, project_config
-    finally:
-        sys.path.pop(0)
+    from scripts.catalog import CORPORA, PROJECT_MODELS, project_config
+
     project_yml = srsly.read_yaml(ROOT / "project.yml")
     assert project_yml["vars"]["models"] == ",".join(PROJECT_MODELS)
     assert tuple(MODELS) == PROJECT_MODELS

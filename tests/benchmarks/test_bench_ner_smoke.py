@@ -1,4 +1,4 @@
-"""Smoke test of benchmarks/bench_ner.py on the embedded BC5CDR sample: train
+"""Smoke test of benchmarks.bench_ner on the embedded BC5CDR sample: train
 (a few steps, the BiLSTM-CRF config and spaCy's ner config), speed (one round)
 and report, and bench_unseen on the trained models, all through the CLI as a
 user runs them."""
@@ -15,13 +15,12 @@ from spacy.vocab import Vocab
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "benchmarks" / "bench_ner.py"
 SAMPLE = REPO / "assets" / "bc5cdr_sample"
 
 
 def _run(*args: str) -> str:
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "benchmarks.bench_ner", *args], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
@@ -57,7 +56,7 @@ def test_bench_ner_train_speed_report(tmp_path):
     # bench_unseen scores the same models alike, in one run
     unseen_json = tmp_path / "unseen.json"
     models = [str(work / "runs" / f"bc5cdr_{m}" / "output" / "model-best") for m in ("spacy_ner", "bilstm_crf")]
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_unseen.py"), str(data["train"]), str(data["dev"]),
+    subprocess.run([sys.executable, "-m", "benchmarks.bench_unseen", str(data["train"]), str(data["dev"]),
                     *models, "--name", "bc5cdr", "--output", str(unseen_json)], cwd=REPO, check=True, capture_output=True)
     for model, scored in zip(("spacy_ner", "bilstm_crf"), json.loads(unseen_json.read_text())["models"]):
         result = json.loads((work / "results" / f"ner_bc5cdr_{model}.json").read_text())

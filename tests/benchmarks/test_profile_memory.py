@@ -1,4 +1,4 @@
-"""benchmarks/profile_memory.py on the embedded BC5CDR sample: every phase of
+"""benchmarks.profile_memory on the embedded BC5CDR sample: every phase of
 our component's update is measured, spaCy's ner is measured as whole updates."""
 import json
 import subprocess
@@ -24,7 +24,7 @@ def train_path(tmp_path_factory) -> Path:
 
 def _profile(config: str, train_path: Path, output: Path, *extra: str) -> dict:
     proc = subprocess.run(
-        [sys.executable, "benchmarks/profile_memory.py", config, str(train_path), "--steps", "5", "--warmup", "2",
+        [sys.executable, "-m", "benchmarks.profile_memory", config, str(train_path), "--steps", "5", "--warmup", "2",
          "--batch-words", "300", "--output", str(output), *extra],
         cwd=REPO, capture_output=True, text=True, timeout=500,
     )
