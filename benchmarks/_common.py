@@ -2,9 +2,8 @@
 (scripts/catalog.py, the project's), and one evaluation of a trained pipeline
 (scripts/evaluate.py's `spacy_evaluate`, the project's).
 
-A benchmark script imports this module as `_common` (its own folder is on
-sys.path when it runs as `python benchmarks/<script>.py`); importing it puts
-scripts/ on sys.path too.
+A benchmark script imports it as `benchmarks._common` (the scripts run as
+modules from the repository root: `python -m benchmarks.<script>`).
 """
 import datetime
 import json
@@ -17,14 +16,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO / "scripts"
 # The corpora of the benchmarks (not shipped): conll2003/, bc5cdr/, gmb/ as in the project's assets/.
 DATA = REPO.parent / "shared" / "data"
 
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
-
-from catalog import CORPORA, CORPUS_ALIASES, MODELS, NO_SCORES, corpus_source, train_dev_files  # noqa: E402,F401
+from scripts.catalog import CORPORA, CORPUS_ALIASES, MODELS, NO_SCORES, corpus_source, train_dev_files  # noqa: F401
 
 
 # The same training settings for every model (all shipped configs agree on the
@@ -81,9 +76,11 @@ def today() -> str:
 
 
 def command(script: str, argv: Optional[List[str]] = None) -> str:
-    """The command line that ran `script` (benchmarks/<name>.py), quoted."""
+    """The command line that ran `script` (a module name, `benchmarks.<name>`,
+    or its file, `benchmarks/<name>.py`) as `python -m`, quoted."""
     args = sys.argv[1:] if argv is None else argv
-    return " ".join(["python", script] + [shlex.quote(a) for a in args])
+    module = script[:-3].replace(os.sep, ".") if script.endswith(".py") else script
+    return " ".join(["python", "-m", module] + [shlex.quote(a) for a in args])
 
 
 def parse_settings(items: List[str]) -> Dict[str, Any]:
@@ -107,11 +104,11 @@ def evaluate(model_dir: Path, dev_path: Path, train_path: Optional[Path] = None)
     or folder), as `spacy evaluate` computes them: ents_p/r/f, ents_per_type,
     eval_seconds (the time of `nlp.evaluate`) and dev_words; given the training
     corpus, also `seen_unseen`: the same predictions scored on the entities seen
-    and unseen in training apart (scripts/evaluate.py's `seen_unseen_scores`)."""
+    and unseen in training apart (`scripts.evaluate.seen_unseen_scores`)."""
     import spacy
     from spacy.training import Corpus
 
-    from evaluate import seen_unseen_scores, spacy_evaluate, training_entity_keys
+    from scripts.evaluate import seen_unseen_scores, spacy_evaluate, training_entity_keys
 
     nlp = spacy.load(model_dir)
     examples = list(Corpus(str(dev_path))(nlp))

@@ -5,7 +5,7 @@ converted CoNLL-2003 or BC5CDR dev set), then times each engine on it and
 records docs/s, words/s, scaling efficiency and peak memory (resident memory
 of this process and all its descendants, sampled from /proc every 0.5 s).
 
-    python benchmarks/bench_annotate.py MODEL CORPUS.spacy --n-docs 20000 --output benchmarks/results/annotate.json
+    python -m benchmarks.bench_annotate MODEL CORPUS.spacy --n-docs 20000 --output benchmarks/results/annotate.json
 """
 import json
 import os

@@ -6,7 +6,7 @@ label match a gold entity exactly), precision/recall at score thresholds,
 a reliability plot, and the inference time with and without scores
 (measured alternately in one run).
 
-    python benchmarks/bench_confidence.py MODEL DEV.spacy --output-dir benchmarks/results/confidence
+    python -m benchmarks.bench_confidence MODEL DEV.spacy --output-dir benchmarks/results/confidence
 """
 import json
 import statistics

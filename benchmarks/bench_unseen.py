@@ -11,7 +11,7 @@ and as `spacy evaluate` and bench_ner do (`_common.evaluate`: the overall F1 is
 `nlp.evaluate`'s); mentions match the gold by character offsets and type. The
 models are scored one after another in this process, so a comparison is one run.
 
-    python benchmarks/bench_unseen.py TRAIN.spacy DEV.spacy RUN_DIR/model-best [...] --name conll \
+    python -m benchmarks.bench_unseen TRAIN.spacy DEV.spacy RUN_DIR/model-best [...] --name conll \
         --output benchmarks/results/issue15/unseen_conll.json
 """
 import json
@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 import typer
 from wasabi import msg
 
-import _common
+from benchmarks import _common
 
 
 def score_model(model_dir: Path, train_path: Path, dev_path: Path) -> Dict:
@@ -52,7 +52,7 @@ def main(
                  f"unseen {r['unseen']['f']:.2f} ({r['unseen']['gold']} gold)")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        report = {"name": name, "command": _common.command("benchmarks/bench_unseen.py"), "date": _common.date(),
+        report = {"name": name, "command": _common.command("benchmarks.bench_unseen"), "date": _common.date(),
                   "machine": _common.machine(), "versions": _common.versions(), "git": _common.git_state(),
                   "train": str(train), "dev": str(dev), "models": results}
         output.write_text(json.dumps(report, indent=2))

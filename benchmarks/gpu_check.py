@@ -1,7 +1,7 @@
 """Training and inference words/s of the shipped BiLSTM-CRF on a GPU next to the
 same run on the CPU, and whether both give the same entities (issue 19).
 
-    python benchmarks/gpu_check.py --data-dir .gpu_data --out gpu_check.json
+    python -m benchmarks.gpu_check --data-dir .gpu_data --out gpu_check.json
 
 Run by benchmarks/gpu_check.sh on a lent GPU machine. Each training is a
 `spacy train` subprocess (`--gpu-id 0` or CPU with `--threads` threads) of
@@ -19,7 +19,7 @@ from typing import Any, Dict, List
 import typer
 
 REPO = Path(__file__).resolve().parents[1]
-HOOKS = REPO / "benchmarks" / "bench_ner_hooks.py"
+HOOKS = REPO / "benchmarks" / "_ner_hooks.py"
 
 
 def train(config: Path, data: Path, out: Path, steps: int, gpu: bool, threads: int) -> Dict[str, Any]:

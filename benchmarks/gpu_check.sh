@@ -19,7 +19,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 python3 -c "import spacy, thinc, torch, cupy; print('spacy', spacy.__version__, 'thinc', thinc.__version__, 'torch', torch.__version__, 'cupy', cupy.__version__, 'cuda', torch.cuda.is_available())"
 timeout 240 python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_gpu.py
 tests_rc=$?
-timeout 300 python3 benchmarks/gpu_check.py --data-dir .gpu_data --out "$OUT_DIR/gpu_check.json"
+timeout 300 python3 -m benchmarks.gpu_check --data-dir .gpu_data --out "$OUT_DIR/gpu_check.json"
 check_rc=$?
 echo "gpu tests exit $tests_rc, gpu_check.py exit $check_rc"
 exit $(( tests_rc || check_rc ))

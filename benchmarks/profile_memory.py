@@ -24,7 +24,7 @@ parameters, their gradients, Adam's two moments and the averages. With a
 pipeline without our component (configs/spacy_ner.cfg) only whole updates
 are measured, for comparison.
 
-    python benchmarks/profile_memory.py configs/bilstm_crf.cfg TRAIN.spacy --steps 200 \\
+    python -m benchmarks.profile_memory configs/bilstm_crf.cfg TRAIN.spacy --steps 200 \\
         --batch-words 1000 --output benchmarks/results/memory/profile_bilstm_crf.json
 
 One thread (as bench_ner's trainings); Linux only (the /proc files).
@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import statistics
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -41,9 +40,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import typer
 
-# As a script its folder is on sys.path; tests run it as a script too.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parse_settings  # noqa: E402
+from benchmarks._common import command, parse_settings
 
 app = typer.Typer(add_completion=False)
 
@@ -288,7 +285,7 @@ def main(
     result = {
         "config": str(config_path),
         "train": str(train_path),
-        "command": " ".join(["python"] + sys.argv),
+        "command": command("benchmarks.profile_memory"),
         "date": time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime()),
         "steps": steps,
         "warmup": warmup,

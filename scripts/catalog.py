@@ -1,5 +1,5 @@
 """The one corpus table and the one model list of the project, its scripts and
-the benchmarks (benchmarks/_common.py imports them from here).
+the benchmarks (benchmarks._common imports them from here).
 
 project.yml cannot import Python: tests/test_project.py checks that its
 `models` var and its `train-<model>` commands agree with MODELS below.

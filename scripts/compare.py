@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import typer  # noqa: E402
 
-from evaluate import MISSED, SPURIOUS  # noqa: E402
+from scripts.evaluate import MISSED, SPURIOUS  # noqa: E402
 
 
 def load_metrics(metrics_dir: Path, models: List[str]) -> Dict[str, Dict]:

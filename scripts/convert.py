@@ -13,8 +13,8 @@ from pathlib import Path
 import typer
 from spacy_bilstm_crf.converters import convert_file
 
-from catalog import CORPORA
-from unpack import MEMBER, unpack
+from scripts.catalog import CORPORA
+from scripts.unpack import MEMBER, unpack
 
 
 def convert_corpus(corpus: str, assets_dir: Path, output_dir: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from train import run_training
+from scripts.train import run_training
 
 OFFLINE_NAMES = ("", "offline")
 

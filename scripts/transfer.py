@@ -24,8 +24,8 @@ from spacy.tokens import DocBin
 from spacy.training.loop import train as train_loop
 from spacy.cli._util import setup_gpu
 
-from evaluate import evaluate_model
-from train import LOG_NAME, META_NAME, logger_override, run_training
+from scripts.evaluate import evaluate_model
+from scripts.train import LOG_NAME, META_NAME, logger_override, run_training
 
 COMPONENT = "bilstm_crf_ner"
 REINITIALIZED = ("output", "crf")

@@ -1,16 +1,9 @@
 """Shared fixtures. Helpers are the `helpers` package beside this file
-(helpers.ner, helpers.annotate), importable from every test folder: this
-conftest puts tests/ on sys.path."""
-import sys
-from pathlib import Path
-
+(helpers.ner, helpers.annotate), importable from every test folder through
+setup.cfg's `pythonpath`."""
 import pytest
 
-TESTS = str(Path(__file__).resolve().parent)
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from helpers.ner import ARCHS, train_nlp  # noqa: E402
+from helpers.ner import ARCHS, train_nlp
 
 
 @pytest.fixture(scope="session", params=ARCHS)

@@ -1,18 +1,14 @@
 """The report's head-to-head table: each variant against spaCy's `ner` of the same seed."""
-import importlib.util
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_bench():
-    import bench_ner_report
+    from benchmarks import _ner_report
 
-    return bench_ner_report
+    return _ner_report
 
 
 def _run(bench, model, f1, **extra):
-    from _common import COMMON_SET, MODELS
+    from benchmarks._common import COMMON_SET, MODELS
 
     overrides = {**COMMON_SET, **MODELS[model]["set"], **extra}
     return {"model": model, "overrides": overrides, "dev": {"ents_f": f1}}
@@ -52,13 +48,12 @@ def test_memory_table_reads_the_curve_at_shares_of_the_run():
 
 
 def test_timed_logger_writes_memory_rows(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_ner_hooks", REPO / "benchmarks" / "bench_ner_hooks.py")
-    hooks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hooks)
     import io
     import json
 
     import spacy
+
+    from benchmarks import _ner_hooks as hooks
 
     out = tmp_path / "log.jsonl"
     log_step, finalize = hooks.timed_logger_v2(str(out), memory_every=2)(spacy.blank("en"), io.StringIO(), io.StringIO())
@@ -72,17 +67,16 @@ def test_timed_logger_writes_memory_rows(tmp_path):
 
 
 def test_bench_ner_keeps_its_commands_and_the_report_module():
-    spec = importlib.util.spec_from_file_location("bench_ner", REPO / "benchmarks" / "bench_ner.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    from benchmarks import bench_ner as bench
+
     names = {c.name for c in bench.app.registered_commands}
     assert names == {"train", "speed", "report"}
     report = next(c for c in bench.app.registered_commands if c.name == "report")
-    assert report.callback is bench.bench_ner_report.report_cmd
+    assert report.callback is bench._ner_report.report_cmd
 
 
 def test_one_corpus_table_with_the_old_names():
-    from _common import CORPORA, corpus_source, train_dev_files
+    from benchmarks._common import CORPORA, corpus_source, train_dev_files
 
     # The benchmarks' --corpus conll is the project's conll2003.
     assert corpus_source("conll") is CORPORA["conll2003"]

@@ -1,7 +1,9 @@
-"""Smoke test of benchmarks/bench_ner.py on the embedded BC5CDR sample: train
+"""Smoke test of benchmarks.bench_ner on the embedded BC5CDR sample: train
 (a few steps, the BiLSTM-CRF config and spaCy's ner config), speed (one round)
 and report, and bench_unseen on the trained models, all through the CLI as a
-user runs them."""
+user runs them: `train` and `speed` in their own processes (their peak memory
+and their worker processes are part of what they measure), the commands that
+only read results or score saved pipelines in this one (typer's runner)."""
 import json
 import subprocess
 import sys
@@ -10,31 +12,34 @@ from pathlib import Path
 import pytest
 from spacy.tokens import DocBin
 from spacy.vocab import Vocab
+import typer
+from typer.testing import CliRunner
+
+from benchmarks import bench_ner, bench_unseen
 
 # Several `spacy train` subprocesses: about 1-2 min on an idle 2-core machine, more under load.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "benchmarks" / "bench_ner.py"
-SAMPLE = REPO / "assets" / "bc5cdr_sample"
 
 
 def _run(*args: str) -> str:
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "benchmarks.bench_ner", *args], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
 
 
-def test_bench_ner_train_speed_report(tmp_path):
-    data = {}
-    for split, name in (("train", "train.tsv"), ("dev", "dev.tsv")):
-        data[split] = tmp_path / f"{split}.spacy"
-        subprocess.run(
-            [sys.executable, "-m", "spacy_bilstm_crf", "convert", str(SAMPLE / name), str(data[split]), "-f", "tsv"],
-            cwd=REPO, check=True, capture_output=True,
-        )
+def _invoke(app: typer.Typer, *args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, (result.output[-3000:], result.exception)
+    return result.output
+
+
+def test_bench_ner_train_speed_report(bc5cdr_sample, tmp_path):
+    data = bc5cdr_sample
+    bench = bench_ner.app
     work = tmp_path / "work"
     common = [
         "--corpus", "bc5cdr", "--work-dir", str(work), "--max-minutes", "5",
@@ -57,20 +62,22 @@ def test_bench_ner_train_speed_report(tmp_path):
     # bench_unseen scores the same models alike, in one run
     unseen_json = tmp_path / "unseen.json"
     models = [str(work / "runs" / f"bc5cdr_{m}" / "output" / "model-best") for m in ("spacy_ner", "bilstm_crf")]
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_unseen.py"), str(data["train"]), str(data["dev"]),
-                    *models, "--name", "bc5cdr", "--output", str(unseen_json)], cwd=REPO, check=True, capture_output=True)
+    unseen = typer.Typer(add_completion=False)
+    unseen.command()(bench_unseen.main)  # the script's `typer.run(main)`
+    _invoke(unseen, str(data["train"]), str(data["dev"]), *models, "--name", "bc5cdr",
+            "--output", str(unseen_json))
     for model, scored in zip(("spacy_ner", "bilstm_crf"), json.loads(unseen_json.read_text())["models"]):
         result = json.loads((work / "results" / f"ner_bc5cdr_{model}.json").read_text())
         assert scored["overall"]["f"] == pytest.approx(100 * result["dev"]["ents_f"])
         assert scored["unseen"]["gold"] == result["dev"]["seen_unseen"]["unseen"]["gold"]
         assert scored["unseen"]["f"] == pytest.approx(100 * result["dev"]["seen_unseen"]["unseen"]["f"])
     # A finished run is skipped.
-    assert "already done" in _run("train", "--model", "bilstm_crf", *common)
+    assert "already done" in _invoke(bench, "train", "--model", "bilstm_crf", *common)
     # A run whose scoring was lost is scored again from its model-best and log, without training.
     result_path = work / "results" / "ner_bc5cdr_bilstm_crf.json"
     trained = json.loads(result_path.read_text())
     result_path.unlink()
-    _run("train", "--model", "bilstm_crf", *common, "--score-only")
+    _invoke(bench, "train", "--model", "bilstm_crf", *common, "--score-only")
     rescored = json.loads(result_path.read_text())
     assert rescored["scored_later"] is True and trained["scored_later"] is False
     assert rescored["dev"]["ents_f"] == trained["dev"]["ents_f"] and rescored["steps"] == trained["steps"] == 4
@@ -80,6 +87,6 @@ def test_bench_ner_train_speed_report(tmp_path):
     ours = speed["models"]["bc5cdr_bilstm_crf"]
     assert ours["wps_1p"] > 0 and ours["wps_2p"] > 0 and ours["ratio_vs_spacy_1p"] > 0
     out = tmp_path / "report.md"
-    _run("report", "--results", str(work / "results"), "--output", str(out))
+    _invoke(bench, "report", "--results", str(work / "results"), "--output", str(out))
     text = out.read_text()
     assert "bc5cdr_bilstm_crf" in text and "bc5cdr_spacy_ner" in text and "words/s" in text

@@ -3,8 +3,8 @@ import pytest
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
-from compare import markdown_table
-from evaluate import entity_keys, seen_unseen_scores, training_entity_keys
+from scripts.compare import markdown_table
+from scripts.evaluate import entity_keys, seen_unseen_scores, training_entity_keys
 
 
 def doc(vocab: Vocab, words, ents, spaces=None):

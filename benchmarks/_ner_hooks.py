@@ -1,5 +1,5 @@
 """spaCy registry functions that `bench_ner.py` loads into `spacy train` with
-`--code benchmarks/bench_ner_hooks.py`.
+`--code benchmarks/_ner_hooks.py`.
 
 * `bench_ner.TimedLogger.v1`: spaCy's ConsoleLogger.v3 (table on stdout) plus a
   JSONL file with one line per evaluation: step, epoch, score, scores, words

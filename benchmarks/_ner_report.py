@@ -1,7 +1,7 @@
-"""The `report` command of benchmarks/bench_ner.py: markdown tables
+"""The `report` command of benchmarks.bench_ner: markdown tables
 (docs/benchmarks_ner.md) from the JSON results of its `train` and `speed`.
 
-    python benchmarks/bench_ner.py report --results benchmarks/results --output docs/benchmarks_ner.md
+    python -m benchmarks.bench_ner report --results benchmarks/results --output docs/benchmarks_ner.md
 """
 import json
 import statistics
@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import typer
 from wasabi import msg
 
-from _common import COMMON_SET, MODELS, REPO
+from benchmarks._common import COMMON_SET, MODELS, REPO
 
 
 def _time_to_best(r: Dict[str, Any]) -> str:
