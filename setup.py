@@ -51,6 +51,13 @@ setup(
             "spacy-bilstm-crf.CharCNN.v1 = spacy_bilstm_crf.ml.layers.chars:CharCNN",
             "spacy-bilstm-crf.CharBiLSTM.v1 = spacy_bilstm_crf.ml.layers.chars:CharBiLSTM",
             "spacy-bilstm-crf.StackedEmbed.v1 = spacy_bilstm_crf.ml.layers.stacked:StackedEmbed",
+            "spacy-bilstm-crf.WordEmbed.v1 = spacy_bilstm_crf.ml.layers.word_embed:WordEmbed",
+        ],
+        "thinc_optimizers": [
+            "spacy-bilstm-crf.SGDMomentum.v1 = spacy_bilstm_crf.ml.optimizers:SGDMomentum",
+        ],
+        "thinc_schedules": [
+            "spacy-bilstm-crf.epoch_decaying.v1 = spacy_bilstm_crf.ml.schedules:epoch_decaying",
         ],
         "spacy_tokenizers": [
             "spacy-bilstm-crf.BiomedicalTokenizer.v1 = spacy_bilstm_crf.tokenizer:create_biomedical_tokenizer",

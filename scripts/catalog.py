@@ -86,6 +86,13 @@ MODELS: Dict[str, Dict[str, Any]] = {
     # Pretrained static vectors: add --set paths.vectors=FOLDER (made by `python -m spacy_bilstm_crf
     # init-vectors`, or offline by benchmarks/make_glove_vectors.py). spaCy's ner gets the same vectors in its MultiHashEmbed.
     "bilstm_crf_vectors": {"config": "configs/bilstm_crf_vectors.cfg", "set": dict(NO_SCORES)},
+    # Ma & Hovy's BiLSTM-CNN-CRF recipe (issue 30): needs --set paths.vectors=FOLDER too. It evaluates
+    # once per epoch (1,405 steps of 10 CoNLL sentences) and keeps its own patience and step cap.
+    "bilstm_cnn_crf": {
+        "config": "configs/bilstm_cnn_crf.cfg",
+        "set": {"training.max_steps": 70250, "training.patience": 14050, "training.eval_frequency": 1405,
+                **NO_SCORES},
+    },
     "spacy_ner_vectors": {
         "config": "configs/spacy_ner.cfg",
         "set": {"components.tok2vec.model.embed.include_static_vectors": True},

@@ -208,6 +208,17 @@ class Errors(str, Enum):
     E233 = "{path}: doc {doc} {problem}."
     E234 = "{path}: expected a folder with DocBin shards and their manifest, {problem}."
     E235 = "The gold corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
+    # E200-E219: word embeddings, SGD with momentum and the per-epoch schedule (issue 30).
+    E200 = (
+        "spacy-bilstm-crf.WordEmbed.v1 has width = {width}, but the pipeline's vectors (paths.vectors) "
+        "have {n} columns: set the layer's width to {n}, its rows start from those vectors."
+    )
+    E201 = "spacy-bilstm-crf.WordEmbed.v1 reads vectors by word, which vectors of mode '{mode}' cannot do: use 'default' vectors."
+    E202 = "{name}: {arg} = {value!r}, expected {expected}."
+    E203 = (
+        "spacy-bilstm-crf.WordEmbed.v1 has width = null (the width of the pipeline's vectors), but the "
+        "pipeline has no vectors: set paths.vectors (e.g. a folder made by `init-vectors`) or give a width."
+    )
 
     # E400-E439: codes given by the layout refactor (issue 16) to raises that had none.
     E400 = "Only strings can be added as labels, not {label!r}."

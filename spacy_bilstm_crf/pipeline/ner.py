@@ -23,6 +23,7 @@ from .. import memory
 from ..errors import Errors
 from ..ml.heads import Head, head_of
 from ..ml.layers.sentences import sentence_lengths
+from ..ml.layers.word_embed import set_training_words
 from ._ner.analyses import check_analysis_settings, label_alternatives, set_nbest_groups, uncertainty_attrs
 from ._ner.decoding import Constraints, Decoded, chunks_by_words, concat_decoded, decode
 from ._ner.gold import gold_tag_ids
@@ -404,6 +405,8 @@ class BiLSTMCRFNER(TrainablePipe):
         if not self.labels:
             raise ValueError(Errors.E002.format(name=self.name))
         self._set_output_size(len(self.tags))
+        # A word-embedding layer's vocabulary is every training word, not the sample's.
+        set_training_words(self.model, (eg.predicted for eg in get_examples()))
         doc_sample = [eg.reference for eg in islice(get_examples(), 10)]
         self.model.initialize(X=doc_sample)
 
