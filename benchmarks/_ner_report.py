@@ -1,7 +1,7 @@
 """The `report` command of benchmarks.bench_ner: markdown tables
-(docs/benchmarks_ner.md) from the JSON results of its `train` and `speed`.
+(benchmarks/results/notes/benchmarks_ner.md) from the JSON results of its `train` and `speed`.
 
-    python -m benchmarks.bench_ner report --results benchmarks/results --output docs/benchmarks_ner.md
+    python -m benchmarks.bench_ner report --results benchmarks/results --output benchmarks/results/notes/benchmarks_ner.md
 """
 import json
 import statistics
@@ -178,7 +178,7 @@ def read_results(results: List[Path]) -> Tuple[Dict[str, Dict[str, Any]], Dict[s
 
 def report_cmd(
     results: List[Path] = typer.Option([REPO / "benchmarks" / "results"], "--results", help="Folders with ner_*.json"),
-    output: Path = typer.Option(REPO / "docs" / "benchmarks_ner.md", "--output"),
+    output: Path = typer.Option(REPO / "benchmarks" / "results" / "notes" / "benchmarks_ner.md", "--output"),
     notes: str = typer.Option("", "--notes", help="Free text added under the title (conditions, other load)"),
     extra_md: Optional[Path] = typer.Option(None, "--extra", help="A markdown file appended at the end (observations, other tables)"),
 ) -> None:

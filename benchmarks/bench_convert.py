@@ -34,8 +34,7 @@ from wasabi import msg
 
 from spacy_bilstm_crf.converters import convert_file, docs_to_iob2_tags
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from benchmarks._common import (
     DATA, REPO, command, date as now, git_state, machine, machine_line, today, train_dev_files, versions,
 )
 

@@ -12,8 +12,8 @@
    in batches of 1,000 words, with 17 tags (4 types, BILUO) and a CRF with
    random weights.
 
-    python benchmarks/bench_crf.py --repeats 10
-    python benchmarks/bench_crf.py --no-micro --reference 6251a54 --output benchmarks/results/crf/lattice_vs_6251a54.json
+    python -m benchmarks.bench_crf --repeats 10
+    python -m benchmarks.bench_crf --no-micro --reference 6251a54 --output benchmarks/results/crf/lattice_vs_6251a54.json
 """
 import importlib
 import io

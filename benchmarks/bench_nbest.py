@@ -19,7 +19,7 @@
    `decoding.decode` and this one, alternately in one process, and the
    whole pipeline (`nlp.pipe` over the dev texts) with each.
 
-    python benchmarks/bench_nbest.py MODEL DEV.spacy --name conll --output benchmarks/results/nbest/conll.json
+    python -m benchmarks.bench_nbest MODEL DEV.spacy --name conll --output benchmarks/results/nbest/conll.json
     (--no-timing: parts 1-2 only; --no-oracle: parts 3-4 only)
 """
 import json
@@ -37,7 +37,7 @@ from wasabi import msg
 
 from spacy_bilstm_crf.pipeline._ner import decoding
 
-from bench_crf import alternate, reference_modules
+from benchmarks.bench_crf import alternate, reference_modules
 
 KS = (1, 2, 5, 10)
 NAME = "bilstm_crf_ner"

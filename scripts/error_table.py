@@ -5,8 +5,8 @@ Generated rather than written by hand so that the table cannot drift from the
 code: tests/test_docs_links.py fails when the file is not what this script
 writes. After adding or changing a code, run
 
-    python scripts/error_table.py            # rewrite the table
-    python scripts/error_table.py --check    # exit 1 if it is out of date
+    python -m scripts.error_table            # rewrite the table
+    python -m scripts.error_table --check    # exit 1 if it is out of date
 """
 import re
 import sys
@@ -25,7 +25,7 @@ Every error the package raises on bad input or settings carries a code, e.g.
 The words in braces are filled in with the file, line, setting or value at fault. Codes are stable: a
 message may be reworded, its code stays.
 
-This page is generated from `spacy_bilstm_crf/errors.py` by `python scripts/error_table.py`; do not edit it by
+This page is generated from `spacy_bilstm_crf/errors.py` by `python -m scripts.error_table`; do not edit it by
 hand.
 """
 
@@ -73,7 +73,7 @@ def main(argv: List[str]) -> int:
     if "--check" in argv:
         current = OUTPUT.read_text(encoding="utf8") if OUTPUT.exists() else ""
         if current != text:
-            print(f"{OUTPUT.relative_to(REPO)} is out of date: run python scripts/error_table.py", file=sys.stderr)
+            print(f"{OUTPUT.relative_to(REPO)} is out of date: run python -m scripts.error_table", file=sys.stderr)
             return 1
         return 0
     OUTPUT.write_text(text, encoding="utf8")

@@ -1,6 +1,6 @@
 """Give the heap's free memory back to the operating system during training.
 
-Measured on CoNLL-2003 (docs/benchmarks.md, issue 18): training's resident
+Measured on CoNLL-2003 (docs/results.md): training's resident
 memory grew with the steps (865 -> 1,650 MiB over 3,000 updates of 1,000
 words) while spaCy's `ner` stayed flat. It is no leak: glibc keeps the freed
 blocks of the many differently sized tensors of each update (the LSTM's

@@ -368,7 +368,7 @@ class BiLSTMCRFNER(TrainablePipe):
         """Hand the heap's free memory back when training turns to prediction
         or back: each leaves the other a heap fragmented by blocks of other
         sizes (an evaluation of CoNLL dev left ~150-280 MiB that the next 50
-        updates built on; docs/benchmarks.md, issue 18). Inference alone
+        updates built on; measured in docs/results.md). Inference alone
         never trims."""
         if self._mode is not None and self._mode != mode and self.release_memory_every:
             memory.release_free_memory()

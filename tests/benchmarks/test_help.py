@@ -20,11 +20,6 @@ PROJECT_SCRIPTS = sorted({
     for module in re.findall(r"python -m (scripts\.\w+)", line)
 })
 MODULES = BENCHMARKS + PROJECT_SCRIPTS
-# Owned by other helpers, who change them in parallel: remove each mark with that change.
-BROKEN = {
-    "benchmarks.bench_nbest": "imports spacy_bilstm_crf.decoding, which the package regroup moved",
-    "benchmarks.bench_convert": "puts benchmarks/ on sys.path for `from _common import`: use benchmarks._common",
-}
 
 
 def _forget_lab_modules(names) -> None:
@@ -39,7 +34,7 @@ def _forget_lab_modules(names) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [pytest.param(m, marks=pytest.mark.xfail(reason=BROKEN[m], strict=True)) if m in BROKEN else m for m in MODULES],
+    MODULES,
 )
 def test_script_answers_help(module, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", [module, "--help"])

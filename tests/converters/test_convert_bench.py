@@ -2,14 +2,9 @@
 counts from the raw rows agree with the converter's report and the DocBin."""
 import hashlib
 import json
-import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-if str(BENCHMARKS) not in sys.path:
-    sys.path.insert(0, str(BENCHMARKS))
-
-import bench_convert  # noqa: E402
+from benchmarks import bench_convert
 
 HEADER = b"Sentence #,Word,POS,Tag\r\n"
 TRAIN = HEADER + b"Sentence: 1,New,NNP,B-geo\r\n,York,NNP,I-geo\r\n,\x92s,POS,O\r\nSentence: 2,Bush,NNP,I-per\r\n"
