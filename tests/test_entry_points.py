@@ -10,14 +10,16 @@ GROUPS = {
     "spacy_readers": registry.readers,
     "spacy_misc": registry.misc,
     "spacy_tokenizers": registry.tokenizers,
+    "thinc_optimizers": registry.optimizers,
+    "thinc_schedules": registry.schedules,
 }
 ENTRY_POINTS = [
-    ep for ep in distribution("spacy-bilstm-crf").entry_points if ep.group.startswith("spacy_")
+    ep for ep in distribution("spacy-bilstm-crf").entry_points if ep.group in GROUPS or ep.group == "spacy_factories"
 ]
 
 
 def test_entry_points_are_declared():
-    assert {ep.group for ep in ENTRY_POINTS} >= {"spacy_factories", "spacy_architectures"}
+    assert {ep.group for ep in ENTRY_POINTS} >= {"spacy_factories", "spacy_architectures", "thinc_optimizers", "thinc_schedules"}
 
 
 @pytest.mark.parametrize("ep", ENTRY_POINTS, ids=lambda ep: ep.name)
