@@ -183,3 +183,29 @@ def test_project_models_and_corpora_come_from_the_catalog():
         script = " ".join(commands[f"train-{model}"]["script"])
         assert f" {project_config(model)} " in script, model
     assert project_yml["vars"]["corpus"] in CORPORA and project_yml["vars"]["source_corpus"] in CORPORA
+
+
+def files(folder: Path) -> Dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_vectors_step_keeps_vectors_and_refuses_other_folders(tmp_path, capsys):
+    """The `vectors` step never overwrites: a folder that holds vectors (the user's own) is kept byte for
+    byte; a pipeline without vectors and a non-empty other folder are refused, before GloVe is read."""
+    from scripts.glove_vectors import main
+
+    own = tmp_path / "own"
+    vectors_pipeline(["cell", "dose"], numpy.ones((2, 3), dtype="float32"), name="own").to_disk(own)
+    before = files(own)
+    main(own, name="glove_6b_50d", overwrite=False)
+    assert files(own) == before
+    assert "already holds 2 vectors x 3 (own): kept" in " ".join(capsys.readouterr().out.split())
+    spacy.blank("en").to_disk(tmp_path / "blank")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf8")
+    for folder, expected in ((tmp_path / "blank", "a spaCy pipeline without vectors"), (other, "[E465]")):
+        with pytest.raises(SystemExit):
+            main(folder, name="glove_6b_50d", overwrite=False)
+        assert expected in " ".join(capsys.readouterr().out.split()), folder
+    assert files(other) == {other / "notes.txt": b"mine"}
