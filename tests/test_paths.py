@@ -208,10 +208,13 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path):
         "import os, signal, sys, time\n"
         "from spacy_bilstm_crf.paths import OutputLock\n"
         f"OutputLock({str(out)!r}).acquire()\n"
+        "ready, told = os.pipe()\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"
+        "    os.write(told, b'x')  # runs after the fork hooks: the child is as a worker would be\n"
         "    time.sleep(60)\n"
         "    os._exit(0)\n"
+        "os.read(ready, 1)  # a killed parent's worker is past its start, not still forking\n"
         "print(pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
