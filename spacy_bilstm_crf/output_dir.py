@@ -2,7 +2,8 @@
 empty directory is filled, a non-empty one is replaced only when asked
 (`overwrite`) and only if it is a spaCy pipeline, and the new content is
 written to a temporary directory beside it and swapped in at the end, so a
-failure at any point leaves the old directory as it was.
+failure at any point leaves the old directory as it was. The directory
+counterpart of `paths.write_atomic_many`, over the same path primitives.
 
 Every refusal is an `OutputDirError` naming the path and what was expected,
 raised before any work: a file, a path under a file, a symbolic link (or a
@@ -13,10 +14,10 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, List, Mapping
+from typing import Callable, Mapping
 
 from .errors import Errors
-from .paths import is_inside, same_file
+from .paths import file_kind, is_inside, long_name, make_parents, nearest_ancestor, os_reason, probe, remove_dirs, same_file
 
 # What a spaCy pipeline directory holds: --overwrite replaces only such a one.
 PIPELINE_FILES = ("config.cfg", "meta.json")
@@ -32,18 +33,21 @@ def check_output_dir(path: Path, *, overwrite: bool, inputs: Mapping[str, Path] 
     or with `overwrite` a spaCy pipeline directory that holds none of the
     `inputs` (role -> path)."""
     path = Path(path)
-    _check_name_lengths(path)
+    too_long = long_name(path)
+    if too_long is not None:
+        name, size, limit = too_long
+        raise OutputDirError(Errors.E467.format(path=path, n=size, name=name[:40], limit=limit))
     try:
-        info = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        _check_parents(path)
-        return
+        info = probe(path)
     except OSError as err:
         raise _os_error(path, err) from None
+    if info is None:
+        _check_parents(path)
+        return
     if stat.S_ISLNK(info.st_mode):
         raise OutputDirError(Errors.E466.format(path=path, detail=f"it links to {os.readlink(path)!r}"))
     if not stat.S_ISDIR(info.st_mode):
-        raise OutputDirError(Errors.E463.format(path=path, kind=_kind(info.st_mode)))
+        raise OutputDirError(Errors.E463.format(path=path, kind=file_kind(info.st_mode)))
     _check_parents(path)
     entries = sorted(os.listdir(path))
     if not entries:
@@ -67,11 +71,14 @@ def write_output_dir(path: Path, write: Callable[[Path], None]) -> None:
     parents this call made are removed and `path` is as it was. Call
     `check_output_dir` first: this does not ask whether replacing is allowed."""
     path = Path(path).absolute()
-    made = _make_parents(path.parent)
+    try:
+        made = make_parents(path.parent)
+    except OSError as err:
+        raise _os_error(path.parent, err) from None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=path.parent))
     except OSError as err:
-        _remove_dirs(made)
+        remove_dirs(made)
         raise _os_error(path, err) from None
     try:
         write(tmp)
@@ -89,82 +96,30 @@ def write_output_dir(path: Path, write: Callable[[Path], None]) -> None:
             os.rename(tmp, path)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
-        _remove_dirs(made)
+        remove_dirs(made)
         if isinstance(err, OSError):
             raise _os_error(path, err) from None
         raise
 
 
-def _check_name_lengths(path: Path) -> None:
-    limit = _name_max(path)
-    for part in path.parts:
-        size = len(os.fsencode(part))
-        if size > limit:
-            raise OutputDirError(Errors.E467.format(path=path, n=size, name=part[:40], limit=limit))
-
-
-def _name_max(path: Path) -> int:
-    """The longest file name (bytes) the file system of `path`'s nearest existing ancestor allows."""
-    for ancestor in [path, *path.absolute().parents]:
-        try:
-            return os.pathconf(ancestor, "PC_NAME_MAX")
-        except (OSError, ValueError):
-            continue
-    return 255
-
-
 def _check_parents(path: Path) -> None:
     """The nearest existing ancestor must be a (writable) directory, not a file."""
-    for parent in Path(path).absolute().parents:
-        try:
-            info = os.stat(parent)
-        except (FileNotFoundError, NotADirectoryError):  # missing, or under a file: look further up
-            continue
-        except OSError as err:
-            raise _os_error(path, err) from None
-        if not stat.S_ISDIR(info.st_mode):
-            raise OutputDirError(Errors.E464.format(path=path, parent=parent, kind=_kind(info.st_mode)))
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise OutputDirError(Errors.E469.format(path=path, error=f"{parent} is not writable"))
-        return
-
-
-def _make_parents(directory: Path) -> List[Path]:
-    """mkdir -p, returning the directories it made (outermost first)."""
-    missing = [d for d in [directory, *directory.parents] if not os.path.lexists(d)]
-    made = []
     try:
-        for d in reversed(missing):
-            d.mkdir()
-            made.append(d)
+        parent = nearest_ancestor(path)
     except OSError as err:
-        _remove_dirs(made)
-        raise _os_error(directory, err) from None
-    return made
-
-
-def _remove_dirs(made: List[Path]) -> None:
-    for d in reversed(made):
-        try:
-            d.rmdir()
-        except OSError:
-            pass
+        raise _os_error(path, err) from None
+    if parent is None:
+        return
+    if parent.kind is not None:
+        raise OutputDirError(Errors.E464.format(path=path, parent=parent.path, kind=parent.kind))
+    if not parent.writable:
+        raise OutputDirError(Errors.E469.format(path=path, error=f"{parent.path} is not writable"))
 
 
 def _os_error(path: Path, err: OSError) -> OutputDirError:
     """An OSError met on `path` as a coded error naming it."""
     if err.errno == errno.ELOOP:
         return OutputDirError(Errors.E466.format(path=path, detail="a loop of symbolic links"))
-    if err.errno == errno.ENAMETOOLONG:
-        return OutputDirError(Errors.E469.format(path=path, error="the path is too long for the file system"))
     if err.errno == errno.ENOTDIR:
         return OutputDirError(Errors.E464.format(path=path, parent="a part of it", kind="not a directory"))
-    return OutputDirError(Errors.E469.format(path=path, error=err.strerror or err))
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "a file"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a file or directory"
+    return OutputDirError(Errors.E469.format(path=path, error=os_reason(err)))

@@ -1,5 +1,6 @@
 """Path checks and safe writing shared by the commands that read one file and
-write others (`annotate`, `convert`, `init-vectors`).
+write others (`annotate`, `convert`, `init-vectors`): each check and each way
+of writing exists here once, and the commands word their own refusals.
 
 - An output is never the input, whatever links or spellings lead to it, or a
   run would destroy what it reads (`check_distinct`, `same_file`).
@@ -7,10 +8,14 @@ write others (`annotate`, `convert`, `init-vectors`).
   work (`check_not_link`), and files are opened with O_NOFOLLOW, new ones with
   O_EXCL (`create_exclusive`, `open_existing`), so a link planted later fails
   instead of redirecting the write.
-- A file replaced whole is written to a fresh temporary file in its own
-  directory (a random name, created exclusively, so no planted link or
-  directory at a predictable name is ever used), synced, then renamed over
-  the target (`write_atomic`): a crash leaves the old file or the new one.
+- What the kernel refuses (a link loop, a name too long, a path through a
+  file) is found before any work (`probe`, `nearest_ancestor`, `long_name`)
+  and said in words (`os_reason`), never as a traceback.
+- Files replaced whole are written to fresh temporary files in their own
+  directories (random names, created exclusively, so no planted link or
+  directory at a predictable name is ever used), synced, checked to be still
+  ours, then renamed over the targets, all or none (`write_atomic_many`,
+  `write_atomic`): a crash leaves the old files or the new ones.
 - One job per output: `OutputLock` takes an exclusive `flock` on a lock file
   beside the output; the kernel drops it when the process dies, so a killed
   job never blocks the re-run.
@@ -19,9 +24,10 @@ import errno
 import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Set, Union
+from typing import Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from .errors import Errors
 
@@ -89,19 +95,122 @@ def check_not_link(path: PathLike, role: str, *, directory_ok: bool = False) -> 
     directory (unless `directory_ok`), or cannot be looked at (a link loop, a
     name too long): a command writes its outputs itself, never through a link."""
     try:
-        if Path(path).is_symlink():
-            raise PathError(Errors.E421.format(role=role, path=path))
-        if not directory_ok and os.path.isdir(path):
-            raise PathError(Errors.E422.format(role=role, path=path, error="it is a directory"))
-        os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):  # nothing there yet (a parent is checked by its user)
-        return
+        info = probe(path)
     except OSError as err:
-        raise PathError(Errors.E422.format(role=role, path=path, error=_os_reason(err))) from None
+        raise PathError(Errors.E422.format(role=role, path=path, error=os_reason(err))) from None
+    if info is None:  # nothing there yet (a parent is checked by its user)
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise PathError(Errors.E421.format(role=role, path=path))
+    if not directory_ok and stat.S_ISDIR(info.st_mode):
+        raise PathError(Errors.E422.format(role=role, path=path, error="it is a directory"))
 
 
-def _os_reason(err: OSError) -> str:
-    return err.strerror or str(err)
+# What the kernel's refusals of a path mean, in words for a user.
+_REASONS = {
+    errno.ELOOP: "a symbolic link loop on the way to it",
+    errno.ENAMETOOLONG: "a file name (or the path) too long for the file system (most allow 255 bytes per name)",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "a read-only file system",
+    errno.ENOENT: "no such file or directory",
+}
+
+
+def os_reason(err: OSError) -> str:
+    """What the kernel said about a path, in words."""
+    return _REASONS.get(err.errno, err.strerror or str(err))
+
+
+def probe(path: PathLike, *, follow: bool = False) -> Optional[os.stat_result]:
+    """`lstat` (`stat` with `follow`) of `path`, or None when nothing is
+    there (or a parent is missing or a file: its user checks the parents,
+    `nearest_ancestor`). Other refusals (a link loop, a name too long, no
+    permission) raise the `OSError`: say it with `os_reason`."""
+    try:
+        return os.stat(path) if follow else os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def file_kind(mode: int) -> str:
+    """What a non-directory is, for a message: "a file", "a symbolic link", ..."""
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a file or directory"
+
+
+class Ancestor(NamedTuple):
+    """The nearest existing ancestor of an output path, as `stat` sees it."""
+
+    path: Path
+    kind: Optional[str]  # None for a directory, else `file_kind`
+    writable: bool
+
+
+def nearest_ancestor(path: PathLike) -> Optional[Ancestor]:
+    """The nearest ancestor of `path` that exists (links followed): where a
+    new output would be created. An ancestor that cannot be looked at (a link
+    loop, no permission) raises the `OSError`."""
+    for parent in Path(path).parents:  # as spelled: a relative path ends at "."
+        info = probe(parent, follow=True)
+        if info is None:  # missing, or under a file: look further up
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            return Ancestor(parent, file_kind(info.st_mode), False)
+        return Ancestor(parent, None, os.access(parent, os.W_OK | os.X_OK))
+    return None
+
+
+def name_max(path: PathLike) -> int:
+    """The longest file name (bytes) the file system of `path`'s nearest
+    existing ancestor allows."""
+    for ancestor in [Path(path), *Path(path).absolute().parents]:
+        try:
+            return os.pathconf(ancestor, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue
+    return 255
+
+
+def long_name(path: PathLike) -> Optional[Tuple[str, int, int]]:
+    """The first name in `path` longer than its file system allows, as
+    (name, its size in bytes, the limit); None if every name fits."""
+    limit = name_max(path)
+    for part in Path(path).parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            return part, size, limit
+    return None
+
+
+def make_parents(directory: PathLike) -> List[Path]:
+    """`mkdir -p directory`, returning the directories it made (outermost
+    first) so that a failed write can remove them again (`remove_dirs`)."""
+    directory = Path(directory)
+    missing = [d for d in [directory, *directory.parents] if not os.path.lexists(d)]
+    made: List[Path] = []
+    try:
+        for d in reversed(missing):
+            d.mkdir()
+            made.append(d)
+    except BaseException:
+        remove_dirs(made)
+        raise
+    return made
+
+
+def remove_dirs(made: Sequence[Path]) -> None:
+    """Remove the directories `make_parents` made, innermost first, where
+    they are still empty."""
+    for d in reversed(made):
+        try:
+            d.rmdir()
+        except OSError:
+            pass
 
 
 def create_exclusive(path: PathLike, role: str):
@@ -110,7 +219,7 @@ def create_exclusive(path: PathLike, role: str):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
     except OSError as err:
-        raise PathError(Errors.E423.format(role=role, path=path, error=_os_reason(err))) from None
+        raise PathError(Errors.E423.format(role=role, path=path, error=os_reason(err))) from None
     return os.fdopen(fd, "wb")
 
 
@@ -122,7 +231,7 @@ def open_existing(path: PathLike, role: str):
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise PathError(Errors.E421.format(role=role, path=path)) from None
-        raise PathError(Errors.E423.format(role=role, path=path, error=_os_reason(err))) from None
+        raise PathError(Errors.E423.format(role=role, path=path, error=os_reason(err))) from None
     return os.fdopen(fd, "r+b")
 
 
@@ -132,35 +241,112 @@ def current_umask() -> int:
     return mask
 
 
+# mkstemp's random part: 8 characters, no dot.
+_RANDOM_CHARS = 8
+
+
 def temp_prefix(target: PathLike) -> str:
-    """The name prefix of `write_atomic`'s temporary files for `target`."""
-    return f".{Path(target).name}."
+    """The name prefix of `write_atomic`'s temporary files for `target`:
+    `.<name>.`, the name cut (at a character) so that the temporary name fits
+    the file system even when `target`'s own name is as long as it allows."""
+    target = Path(target)
+    budget = name_max(target.parent) - _RANDOM_CHARS - len(TEMP_SUFFIX) - 2
+    name = os.fsencode(target.name)[:budget].decode(errors="ignore") if budget > 0 else ""
+    return f".{name}."
 
 
-def write_atomic(path: PathLike, data: bytes, role: str = "output") -> str:
-    """Replace `path` with `data` atomically and durably; return the SHA-256
-    of `data`. The temporary file is created exclusively in the target's own
-    directory under a random name (`temp_prefix` ... `.tmp`), never through a
-    link, with the permissions of a new file; it is synced, then renamed over
-    `path` (a link at `path` is replaced, not followed)."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
-    except OSError as err:
-        raise PathError(Errors.E423.format(role=f"temporary file of the {role}", path=path,
-                                           error=_os_reason(err))) from None
+FileId = Tuple[int, int, int]
+
+
+def _file_id(info: os.stat_result) -> FileId:
+    return info.st_dev, info.st_ino, stat.S_IFMT(info.st_mode)
+
+
+def _id_at(path: Path) -> Optional[FileId]:
+    """The identity of what is at `path` itself (a link is not followed), or None."""
+    info = probe(path)
+    return None if info is None else _file_id(info)
+
+
+def _unlink_if_ours(tmp: Path, ours: FileId) -> None:
+    """Remove a temporary file unless something else was put at its name."""
+    if _id_at(tmp) == ours:
+        tmp.unlink()
+
+
+def _write_temp(target: Path, data: bytes, mode: int) -> Tuple[Path, FileId]:
+    """`data` in a new temporary file beside `target` (created exclusively
+    under a random name, so never through a link), synced, with `mode`: its
+    path and identity."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target), suffix=TEMP_SUFFIX)
+    tmp, ours = Path(name), _file_id(os.fstat(fd))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fchmod(f.fileno(), 0o666 & ~current_umask())
+            os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise PathError(Errors.E423.format(role=role, path=path, error=_os_reason(err))) from None
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+    except BaseException:
+        _unlink_if_ours(tmp, ours)
+        raise
+    return tmp, ours
+
+
+class WriteError(PathError):
+    """Writing outputs failed: `path` is the output at fault, `reason` says
+    why and names any output already written (none unless a rename failed)."""
+
+    def __init__(self, role: str, path: Path, reason: str) -> None:
+        super().__init__(Errors.E423.format(role=role, path=path, error=reason))
+        self.path, self.reason = path, reason
+
+
+def write_atomic_many(contents: Iterable[Tuple[PathLike, bytes]], role: str = "output", *,
+                      parents: bool = False) -> None:
+    """Replace each target with its bytes, all or none: every one is first
+    written to a temporary file beside it (`_write_temp`); only when all are
+    written and each temporary path still holds our own file (not a link or
+    file put there meanwhile) are they renamed over their targets (a link at
+    a target is replaced, not followed). Files get the permissions of a new
+    file (0666 less the umask). `parents`: make missing parent directories
+    (removed again on failure). `contents` may be a generator: each target's
+    bytes are made only when it is its turn. On failure the temporary files
+    are removed and a `WriteError` names the target."""
+    mode = 0o666 & ~current_umask()
+    temps: Dict[Path, Tuple[Path, FileId]] = {}
+    made: List[Path] = []
+    written: List[Path] = []
+    target = Path(".")
+    try:
+        for target, data in contents:
+            target = Path(target)
+            if parents:
+                made += make_parents(target.parent)
+            temps[target] = _write_temp(target, data, mode)
+        for target, (tmp, ours) in temps.items():
+            if _id_at(tmp) != ours:
+                raise WriteError(role, target, f"the temporary file {tmp} was replaced while it was written: "
+                                               "nothing written")
+        for target, (tmp, _) in list(temps.items()):
+            os.replace(tmp, target)
+            del temps[target]
+            written.append(target)
+    except BaseException as err:
+        for tmp, ours in temps.values():
+            _unlink_if_ours(tmp, ours)
+        if not written:
+            remove_dirs(made)
+        if isinstance(err, OSError):
+            done = f" (already written: {', '.join(map(str, written))})" if written else ""
+            raise WriteError(role, target, os_reason(err) + done) from None
+        raise
+
+
+def write_atomic(path: PathLike, data: bytes, role: str = "output") -> str:
+    """Replace `path` with `data` atomically and durably (`write_atomic_many`
+    for one file; a crash leaves the old file or the new one); return the
+    SHA-256 of `data`."""
+    write_atomic_many([(path, data)], role)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -224,14 +410,14 @@ class OutputLock:
         except OSError as err:
             if err.errno == errno.ELOOP:
                 raise PathError(Errors.E421.format(role="lock file", path=self.path)) from None
-            raise PathError(Errors.E423.format(role="lock file", path=self.path, error=_os_reason(err))) from None
+            raise PathError(Errors.E423.format(role="lock file", path=self.path, error=os_reason(err))) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             os.close(fd)
             if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise PathError(Errors.E424.format(output=self.output, lock=self.path)) from None
-            raise PathError(Errors.E423.format(role="lock file", path=self.path, error=_os_reason(err))) from None
+            raise PathError(Errors.E423.format(role="lock file", path=self.path, error=os_reason(err))) from None
         self._fd = fd
         _HELD_LOCKS.add(fd)
         return self

@@ -14,15 +14,20 @@ from spacy_bilstm_crf.paths import (
     OutputLock,
     PathError,
     SamePathError,
+    WriteError,
     check_distinct,
     check_not_link,
     check_outside,
     create_exclusive,
     current_umask,
+    long_name,
+    nearest_ancestor,
     open_existing,
     remove_stale_temps,
     same_file,
+    temp_prefix,
     write_atomic,
+    write_atomic_many,
 )
 
 
@@ -81,6 +86,64 @@ def test_write_atomic_never_follows_a_link_and_keeps_usual_permissions(tmp_path)
     with pytest.raises(PathError, match="E423"):
         write_atomic(tmp_path / "dir", b"x")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp") and p.name.startswith(".")] == []
+
+
+def test_write_atomic_many_renames_none_when_a_temporary_file_was_swapped(tmp_path):
+    """Every temporary file is checked to be still ours before the first
+    rename: a link put at one of their names writes no target at all."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    first, second = tmp_path / "a.spacy", tmp_path / "b.spacy"
+
+    def contents():
+        yield first, b"first"
+        (tmp,) = tmp_path.glob(temp_prefix(first) + "*.tmp")
+        tmp.unlink()
+        tmp.symlink_to(victim)
+        yield second, b"second"
+
+    with pytest.raises(WriteError, match=r"E423\] Cannot write the output .*a\.spacy: the temporary file .* was "
+                                         "replaced while it was written: nothing written") as err:
+        write_atomic_many(contents())
+    assert err.value.path == first and "nothing written" in err.value.reason
+    assert victim.read_text() == "precious\n" and not first.exists() and not second.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_symlink()) == ["victim.txt"]
+    write_atomic_many([(first, b"first"), (second, b"second")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"first", b"second")
+
+
+def test_write_atomic_many_removes_the_directories_it_made_on_failure(tmp_path):
+    def contents():
+        yield tmp_path / "new" / "deeper" / "a.spacy", b"a"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(WriteError, match="E423.*No space left on device"):
+        write_atomic_many(contents(), parents=True)
+    assert list(tmp_path.iterdir()) == []
+    write_atomic_many([(tmp_path / "new" / "deeper" / "a.spacy", b"a")], parents=True)
+    assert (tmp_path / "new" / "deeper" / "a.spacy").read_bytes() == b"a"
+    with pytest.raises(WriteError, match="E423.*no such file or directory"):
+        write_atomic(tmp_path / "missing" / "a.spacy", b"a")  # parents only when asked
+
+
+def test_write_atomic_takes_a_name_as_long_as_the_file_system_allows(tmp_path):
+    target = tmp_path / ("\u00e9" * 124 + "a.spacy")
+    assert len(os.fsencode(target.name)) == 255
+    write_atomic(target, b"x")
+    assert target.read_bytes() == b"x" and [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert temp_prefix(tmp_path / "out.json") == ".out.json."
+
+
+def test_nearest_ancestor_and_long_name(tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert nearest_ancestor(tmp_path / "new" / "deeper" / "x") == (tmp_path, None, True)
+    assert nearest_ancestor(a_file / "sub" / "x") == (a_file, "a file", False)
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(OSError):
+        nearest_ancestor(tmp_path / "loop" / "x" / "y")
+    assert long_name(tmp_path / ("x" * 255)) is None
+    assert long_name(tmp_path / ("\u00e9" * 128) / "out") == ("\u00e9" * 128, 256, 255)
 
 
 def test_exclusive_and_no_follow_opens(tmp_path):
@@ -145,10 +208,13 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path):
         "import os, signal, sys, time\n"
         "from spacy_bilstm_crf.paths import OutputLock\n"
         f"OutputLock({str(out)!r}).acquire()\n"
+        "ready, told = os.pipe()\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"
+        "    os.write(told, b'x')  # runs after the fork hooks: the child is as a worker would be\n"
         "    time.sleep(60)\n"
         "    os._exit(0)\n"
+        "os.read(ready, 1)  # a killed parent's worker is past its start, not still forking\n"
         "print(pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
