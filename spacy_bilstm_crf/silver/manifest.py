@@ -7,13 +7,12 @@ It is written last, when every shard is on disk, so a folder without one is
 an unfinished set; the reader refuses a set whose shards differ from it.
 """
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..errors import Errors
+from ..paths import write_atomic
 
 MANIFEST_NAME = "silver.json"
 KIND = "spacy-bilstm-crf silver set"
@@ -87,17 +86,7 @@ def write_manifest(folder: Union[str, Path], manifest: SilverManifest, *, overwr
     if path.exists() and not overwrite:
         raise ValueError(Errors.E226.format(path=path, reason="a manifest is already there (pass overwrite)"))
     data = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".silver.", suffix=".tmp", dir=str(folder))
-    try:
-        with os.fdopen(fd, "w", encoding="utf8") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data.encode("utf8"), "silver manifest")
     return path
 
 

@@ -6,8 +6,6 @@ makes the manifest for any folder of finished silver shards, so the same
 reader serves both.
 """
 import hashlib
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -16,6 +14,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from ..errors import Errors
+from ..paths import write_atomic
 from .layout import sentence_probabilities
 from .manifest import MANIFEST_NAME, ShardInfo, SilverCounts, SilverManifest, read_manifest, write_manifest
 
@@ -60,17 +59,7 @@ def write_silver_set(
 def _write_shard(folder: Path, number: int, docs: List[Doc]) -> str:
     name = SHARD_PATTERN.format(number)
     data = DocBin(docs=docs, store_user_data=True).to_bytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=str(folder))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(folder / name, data, "silver shard")
     return name
 
 
