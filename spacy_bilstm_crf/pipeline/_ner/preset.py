@@ -20,7 +20,7 @@ from thinc.types import Floats2d
 
 from ...ml.heads import Head, head_of
 from .decoding import Decoded, NBest
-from .tags import check_scheme, tag_index
+from .tags import biluo_to_scheme, check_scheme, tag_index
 
 FREE = -1  # a token whose tag the decoder chooses
 
@@ -54,11 +54,8 @@ def _entity_tag_ids(index: Dict[str, int], label: str, length: int, scheme: str)
     """The tag ids of an entity of `length` tokens; all `O` for a label the model does not know."""
     if f"B-{label}" not in index:
         return [index["O"]] * length
-    if scheme == "BIO":
-        return [index[f"B-{label}"]] + [index[f"I-{label}"]] * (length - 1)
-    if length == 1:
-        return [index[f"U-{label}"]]
-    return [index[f"B-{label}"]] + [index[f"I-{label}"]] * (length - 2) + [index[f"L-{label}"]]
+    biluo = [f"U-{label}"] if length == 1 else [f"B-{label}", *[f"I-{label}"] * (length - 2), f"L-{label}"]
+    return [index[tag] for tag in biluo_to_scheme(biluo, scheme)]
 
 
 def mask_scores(model: Model, scores: List[Floats2d], fixed: List[numpy.ndarray]) -> List[Floats2d]:
