@@ -43,11 +43,12 @@ setup(
         "spacy_architectures": [
             "spacy-bilstm-crf.BiLSTMTagger.v2 = spacy_bilstm_crf.ml.architectures:build_bilstm_tagger_v2",
             "spacy-bilstm-crf.BiLSTMLSTMTagger.v2 = spacy_bilstm_crf.ml.architectures:build_bilstm_lstm_tagger_v2",
-            "spacy-bilstm-crf.BiLSTMCRFTagger.v3 = spacy_bilstm_crf.ml.architectures:build_bilstm_crf_tagger_v3",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v4 = spacy_bilstm_crf.ml.architectures:build_bilstm_crf_tagger_v4",
             "spacy-bilstm-crf.BiLSTMTagger.v1 = spacy_bilstm_crf.ml.legacy:build_bilstm_tagger_v1",
             "spacy-bilstm-crf.BiLSTMLSTMTagger.v1 = spacy_bilstm_crf.ml.legacy:build_bilstm_lstm_tagger_v1",
             "spacy-bilstm-crf.BiLSTMCRFTagger.v1 = spacy_bilstm_crf.ml.legacy:build_bilstm_crf_tagger_v1",
             "spacy-bilstm-crf.BiLSTMCRFTagger.v2 = spacy_bilstm_crf.ml.legacy:build_bilstm_crf_tagger_v2",
+            "spacy-bilstm-crf.BiLSTMCRFTagger.v3 = spacy_bilstm_crf.ml.legacy:build_bilstm_crf_tagger_v3",
             "spacy-bilstm-crf.CharCNN.v1 = spacy_bilstm_crf.ml.layers.chars:CharCNN",
             "spacy-bilstm-crf.CharBiLSTM.v1 = spacy_bilstm_crf.ml.layers.chars:CharBiLSTM",
             "spacy-bilstm-crf.StackedEmbed.v1 = spacy_bilstm_crf.ml.layers.stacked:StackedEmbed",

@@ -124,7 +124,7 @@ def test_shipped_configs_use_a_cased_hub_model_and_a_listener():
         assert config["nlp"]["pipeline"] == ["sentencizer", "transformer", "bilstm_crf_ner"]
     heads = {p.name: Config().from_disk(p, interpolate=False)["components"]["bilstm_crf_ner"]["model"]
              ["@architectures"] for p in CONFIGS}
-    assert heads == {"transformer_crf.cfg": "spacy-bilstm-crf.BiLSTMCRFTagger.v3",
+    assert heads == {"transformer_crf.cfg": "spacy-bilstm-crf.BiLSTMCRFTagger.v4",
                      "transformer.cfg": "spacy-bilstm-crf.BiLSTMTagger.v2"}
 
 

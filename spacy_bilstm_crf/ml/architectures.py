@@ -3,7 +3,7 @@
 - `spacy-bilstm-crf.BiLSTMTagger.v2`: tok2vec -> BiLSTM -> per-token softmax;
 - `spacy-bilstm-crf.BiLSTMLSTMTagger.v2`: tok2vec -> BiLSTM -> forward LSTM ->
   per-token softmax;
-- `spacy-bilstm-crf.BiLSTMCRFTagger.v3`: tok2vec -> BiLSTM -> emission scores
+- `spacy-bilstm-crf.BiLSTMCRFTagger.v4`: tok2vec -> BiLSTM -> emission scores
   -> linear-chain CRF (the factory's default model).
 
 Each builds its tree with one function below (`bilstm_tagger`,
@@ -15,7 +15,10 @@ Every torch module is sized from config values (width, depth), never from the
 data: spaCy rebuilds the model from the config before it loads weights. What
 depends on the data lives in thinc layers whose dims thinc saves: the `Linear`
 from the tok2vec width to the LSTM width (nI inferred), and the output layer
-and CRF parameters (nO set from the component's labels).
+and CRF parameters (nO set from the component's labels). The one exception,
+a BiLSTM reading the tok2vec without the `Linear` (BiLSTMCRFTagger.v4's
+`projection = false`), infers its input width at initialize and is rebuilt
+from its saved weights on load (`layers.packed_lstm.PackedLSTM`).
 
 With sentence-level context the LSTM and the head run over each sentence of a
 doc that has sentence boundaries (see `layers.sentences`); the component then
@@ -41,32 +44,46 @@ def _check(arch: str, name: str, value: float, ok: bool, expected: str) -> None:
         raise ValueError(Errors.E006.format(arch=arch, arg=name, value=value, expected=expected))
 
 
+def _embedding_dropouts(word_dropout: float, spatial_dropout: float, embed_dropout: float, *,
+                        keep_spatial: bool) -> List[Model]:
+    """Word, spatial and element-wise dropout on the token vectors, in that
+    order; a rate of 0 adds no layer (`keep_spatial`: the spatial one stays,
+    as the BiLSTM encoder has always had it)."""
+    layers = [WordDropout(word_dropout)] if word_dropout else []
+    layers += [ListDropout(spatial_dropout, spatial=True)] if spatial_dropout or keep_spatial else []
+    return layers + ([ListDropout(embed_dropout, spatial=False)] if embed_dropout else [])
+
+
 def build_bilstm_encoder(
-    *, width: int, depth: int, dropout: float, spatial_dropout: float, word_dropout: float = 0.0
+    *, width: int, depth: int, dropout: float, spatial_dropout: float, word_dropout: float = 0.0,
+    embed_dropout: float = 0.0, projection: bool = True,
 ) -> Model[List[Floats2d], List[Floats2d]]:
-    """Word and spatial dropout on the embeddings, a Linear to `width`, a packed
-    BiLSTM with `width` units per direction (output 2 * width), then dropout."""
-    word = [WordDropout(word_dropout)] if word_dropout else []
+    """Word, spatial and element-wise dropout on the embeddings, a Linear to
+    `width` (`projection = False`: none, the BiLSTM reads the embeddings and
+    infers their width at initialize), a packed BiLSTM with `width` units per
+    direction (output 2 * width), then dropout."""
+    project = [with_array(Linear(nO=width))] if projection else []
     return chain(
-        *word,
-        ListDropout(spatial_dropout, spatial=True),
-        with_array(Linear(nO=width)),
-        PackedLSTM(2 * width, width, depth=depth, dropout=dropout, bidirectional=True),
+        *_embedding_dropouts(word_dropout, spatial_dropout, embed_dropout, keep_spatial=True),
+        *project,
+        PackedLSTM(2 * width, width if projection else None, depth=depth, dropout=dropout, bidirectional=True),
         ListDropout(dropout, spatial=False),
     )
 
 
-def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=0.0) -> Optional[Model]:
+def _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout=0.0, embed_dropout=0.0,
+                     projection=True) -> Optional[Model]:
     _check(arch, "depth", depth, depth >= 0, "an integer >= 0")
     _check(arch, "width", width, width >= 1, "an integer >= 1")
     _check(arch, "word_dropout", word_dropout, 0.0 <= word_dropout < 1.0, "a rate in [0, 1)")
+    _check(arch, "embed_dropout", embed_dropout, 0.0 <= embed_dropout < 1.0, "a rate in [0, 1)")
     if depth == 0:
         # Depth 0: the tok2vec (e.g. a transformer) feeds the head directly.
-        layers = [WordDropout(word_dropout)] if word_dropout else []
-        layers += [ListDropout(spatial_dropout, spatial=True)] if spatial_dropout else []
+        layers = _embedding_dropouts(word_dropout, spatial_dropout, embed_dropout, keep_spatial=False)
         return chain(*layers) if len(layers) > 1 else (layers[0] if layers else None)
     return build_bilstm_encoder(
-        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout, word_dropout=word_dropout
+        width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout, word_dropout=word_dropout,
+        embed_dropout=embed_dropout, projection=projection,
     )
 
 
@@ -115,13 +132,17 @@ def bilstm_lstm_tagger(arch: str, tok2vec: Model, output: Model, *, width: int, 
     return _assemble("bilstm_lstm_tagger", Head.SOFTMAX, tok2vec, layers, output, sentence_level=sentence_level)
 
 
+CONTEXTS = ("sentence", "document")
+
+
 def bilstm_crf_tagger(arch: str, tok2vec: Model, nO: Optional[int], *, width: int, depth: int, dropout: float,
-                      spatial_dropout: float, word_dropout: float, sentence_level: bool,
-                      context: str) -> Model[List[Doc], List[Floats2d]]:
+                      spatial_dropout: float, word_dropout: float, embed_dropout: float, projection: bool,
+                      sentence_level: bool, context: str) -> Model[List[Doc], List[Floats2d]]:
     """The tree of every BiLSTMCRFTagger version: tok2vec -> BiLSTM ->
     emission scores -> CRF. `sentence_level = False` (legacy versions only)
     runs the BiLSTM and the CRF over the whole doc."""
-    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout)
+    _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
+    encoder = _encoder_or_none(arch, width, depth, dropout, spatial_dropout, word_dropout, embed_dropout, projection)
     return _assemble("bilstm_crf_tagger", Head.CRF, tok2vec, [encoder], Linear(nO=nO), CRFTransitions(nO),
                      sentence_level=sentence_level, context=context)
 
@@ -156,13 +177,11 @@ def build_bilstm_lstm_tagger_v2(
     )
 
 
-CONTEXTS = ("sentence", "document")
-
-
-@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v3")
-def build_bilstm_crf_tagger_v3(
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v4")
+def build_bilstm_crf_tagger_v4(
     tok2vec: Model[List[Doc], List[Floats2d]], *, width: int, depth: int, dropout: float,
-    spatial_dropout: float, word_dropout: float, context: str = "sentence", nO: Optional[int] = None,
+    spatial_dropout: float, word_dropout: float, embed_dropout: float = 0.0, projection: bool = True,
+    context: str = "sentence", nO: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """tok2vec -> BiLSTM -> emission scores -> linear-chain CRF, which scores
     and decodes each sentence. The model's output is the emission scores; the
@@ -171,13 +190,18 @@ def build_bilstm_crf_tagger_v3(
     word_dropout: in training, each token's embedding is zeroed with this
         probability, so the BiLSTM learns to tag from context (without
         pretrained vectors, most errors on unseen text are unseen words).
+    embed_dropout: in training, element-wise dropout on the token vectors
+        before the BiLSTM (Ma & Hovy's 0.5 on the concatenated word and
+        character embeddings).
+    projection: true, a Linear maps the token vectors to `width` before the
+        BiLSTM; false, the BiLSTM reads them directly (as in the papers), its
+        input width inferred from the tok2vec at initialize.
     context: "sentence", the BiLSTM reads one sentence; "document", it reads
         the whole doc, so a name seen earlier in the article informs its later
         mentions. (The tok2vec always reads the whole doc.)
     """
-    arch = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
-    _check(arch, "context", context, context in CONTEXTS, " or ".join(repr(c) for c in CONTEXTS))
     return bilstm_crf_tagger(
-        arch, tok2vec, nO, width=width, depth=depth, dropout=dropout, spatial_dropout=spatial_dropout,
-        word_dropout=word_dropout, sentence_level=True, context=context,
+        "spacy-bilstm-crf.BiLSTMCRFTagger.v4", tok2vec, nO, width=width, depth=depth, dropout=dropout,
+        spatial_dropout=spatial_dropout, word_dropout=word_dropout, embed_dropout=embed_dropout,
+        projection=projection, sentence_level=True, context=context,
     )

@@ -4,7 +4,7 @@ that name them still load (as spaCy keeps its old versions in spacy-legacy).
 Each is a thin shim over the tree builder of the current version
 (`architectures.py`): same layer tree, same names, dims and parameters. New
 configs should name the current versions: BiLSTMTagger.v2,
-BiLSTMLSTMTagger.v2, BiLSTMCRFTagger.v3.
+BiLSTMLSTMTagger.v2, BiLSTMCRFTagger.v4.
 """
 from typing import List, Optional
 
@@ -52,7 +52,8 @@ def build_bilstm_crf_tagger_v1(
     """BiLSTMCRFTagger.v2 without word dropout (`word_dropout = 0.0`)."""
     return bilstm_crf_tagger(
         "spacy-bilstm-crf.BiLSTMCRFTagger.v1", tok2vec, nO, width=width, depth=depth, dropout=dropout,
-        spatial_dropout=spatial_dropout, word_dropout=0.0, sentence_level=sentence_level, context="sentence",
+        spatial_dropout=spatial_dropout, word_dropout=0.0, embed_dropout=0.0, projection=True,
+        sentence_level=sentence_level, context="sentence",
     )
 
 
@@ -63,10 +64,25 @@ def build_bilstm_crf_tagger_v2(
 ) -> Model[List[Doc], List[Floats2d]]:
     """`sentence_level = true` is BiLSTMCRFTagger.v3 with `context =
     "sentence"`. `sentence_level = false` runs the BiLSTM and the CRF over
-    the whole doc, which v3 does not build: its `context = "document"` has
-    the BiLSTM read the doc but the CRF still score and decode each
-    sentence."""
+    the whole doc, which v3 and v4 do not build: their `context =
+    "document"` has the BiLSTM read the doc but the CRF still score and
+    decode each sentence."""
     return bilstm_crf_tagger(
         "spacy-bilstm-crf.BiLSTMCRFTagger.v2", tok2vec, nO, width=width, depth=depth, dropout=dropout,
-        spatial_dropout=spatial_dropout, word_dropout=word_dropout, sentence_level=sentence_level, context="sentence",
+        spatial_dropout=spatial_dropout, word_dropout=word_dropout, embed_dropout=0.0, projection=True,
+        sentence_level=sentence_level, context="sentence",
+    )
+
+
+@registry.architectures("spacy-bilstm-crf.BiLSTMCRFTagger.v3")
+def build_bilstm_crf_tagger_v3(
+    tok2vec: Model[List[Doc], List[Floats2d]], *, width: int, depth: int, dropout: float,
+    spatial_dropout: float, word_dropout: float, context: str = "sentence", nO: Optional[int] = None,
+) -> Model[List[Doc], List[Floats2d]]:
+    """BiLSTMCRFTagger.v4 with `embed_dropout = 0.0` and `projection = true`
+    (a Linear to `width` before the BiLSTM), the only tree v3 builds."""
+    return bilstm_crf_tagger(
+        "spacy-bilstm-crf.BiLSTMCRFTagger.v3", tok2vec, nO, width=width, depth=depth, dropout=dropout,
+        spatial_dropout=spatial_dropout, word_dropout=word_dropout, embed_dropout=0.0, projection=True,
+        sentence_level=True, context=context,
     )

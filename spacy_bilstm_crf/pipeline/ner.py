@@ -51,12 +51,14 @@ MAX_TEMPERATURE = 10.0
 # hash embeddings, nothing to download (tests/ml/test_architectures.py checks they agree).
 DEFAULT_MODEL_CONFIG = """
 [model]
-@architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v3"
+@architectures = "spacy-bilstm-crf.BiLSTMCRFTagger.v4"
 width = 128
 depth = 1
 dropout = 0.25
 spatial_dropout = 0.1
 word_dropout = 0.1
+embed_dropout = 0.0
+projection = true
 context = "sentence"
 
 [model.tok2vec]
@@ -108,7 +110,7 @@ def make_bilstm_crf_ner(
 ) -> "BiLSTMCRFNER":
     """A BiLSTM / BiLSTM-LSTM / BiLSTM-CRF entity tagger (the model decides).
 
-    model: by default configs/bilstm_crf.cfg's model, BiLSTMCRFTagger.v3 over
+    model: by default configs/bilstm_crf.cfg's model, BiLSTMCRFTagger.v4 over
         hash embeddings (NORM, PREFIX, SUFFIX, SHAPE), with word dropout and
         the BiLSTM and CRF over each sentence.
 

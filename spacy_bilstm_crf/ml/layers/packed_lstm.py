@@ -15,7 +15,7 @@ own length. The weights are `torch.nn.LSTM`'s own, so the state dict, and a
 saved model, are those of a standard (bi)LSTM.
 """
 import os
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy
 import torch
@@ -58,6 +58,7 @@ class PackedLSTMModule(torch.nn.Module):
     def __init__(self, nI: int, nH: int, depth: int, dropout: float, bidirectional: bool):
         super().__init__()
         self.nI = nI
+        self.settings = {"nH": nH, "depth": depth, "dropout": dropout, "bidirectional": bidirectional}
         self.lstm = torch.nn.LSTM(
             nI,
             nH,
@@ -168,24 +169,53 @@ def deserialize_state(module: torch.nn.Module, data: bytes, device: Any) -> torc
 
 
 def PackedLSTM(
-    nO: int, nI: int, *, depth: int, dropout: float, bidirectional: bool
+    nO: int, nI: Optional[int], *, depth: int, dropout: float, bidirectional: bool
 ) -> Model[List[Floats2d], List[Floats2d]]:
-    """nO is the output width: twice the hidden size per direction when bidirectional."""
+    """nO is the output width: twice the hidden size per direction when bidirectional.
+
+    nI None: the input width is inferred at initialize from the data, as a
+    thinc `Linear` infers its own (e.g. a BiLSTM reading a tok2vec directly).
+    The torch module is built then; until then it holds a stand-in of input
+    width 1. A saved model is rebuilt from the config with that stand-in, so
+    its weights carry the width: the module is rebuilt from them on load."""
     n_dirs = 2 if bidirectional else 1
     if nO % n_dirs:
         raise ValueError(Errors.E401.format(nO=nO))
-    module = PackedLSTMModule(nI, nO // n_dirs, depth, dropout, bidirectional)
+    module = PackedLSTMModule(nI or 1, nO // n_dirs, depth, dropout, bidirectional)
     model = PyTorchWrapper_v3(
         module,
         convert_inputs=_convert_inputs,
         convert_outputs=_convert_outputs,
         serialize_model=serialize_state,
-        deserialize_model=deserialize_state,
+        deserialize_model=deserialize_state if nI else _deserialize_inferred_width,
     )
     model.name = "packed_bilstm" if bidirectional else "packed_lstm"
     model.set_dim("nO", nO)
-    model.set_dim("nI", nI)
+    if nI:
+        model.set_dim("nI", nI)
+    else:
+        model.init = _infer_input_width
     return model
+
+
+def _resized(module: PackedLSTMModule, nI: int) -> PackedLSTMModule:
+    """`module` itself if it reads `nI` features, else a new one that does (fresh weights)."""
+    if module.nI == nI:
+        return module
+    device = next(module.parameters()).device
+    return PackedLSTMModule(nI, **module.settings).to(device)
+
+
+def _infer_input_width(model: Model, X: Optional[List[Floats2d]] = None, Y: Optional[Any] = None) -> None:
+    if X:
+        model.set_dim("nI", X[0].shape[1])
+    shim = model.shims[0]
+    shim._model = _resized(shim._model, model.get_dim("nI"))
+
+
+def _deserialize_inferred_width(module: PackedLSTMModule, data: bytes, device: Any) -> PackedLSTMModule:
+    nI = load_safetensors(data)["lstm.weight_ih_l0"].shape[1]
+    return deserialize_state(_resized(module, nI), data, device)
 
 
 def _convert_inputs(
