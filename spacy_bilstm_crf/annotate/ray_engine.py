@@ -1,11 +1,13 @@
-"""`annotate` on a Ray cluster with Ray Data: a pool of actors, each loading
-the pipeline once and mapping batches with `nlp.pipe`.
+"""`annotate` on a Ray cluster: a pool of `num_workers` actors, each loading
+the pipeline once for the whole job and annotating batches with `nlp.pipe`.
 
-The input is cut into chunks of `chunk_size` consecutive lines; each chunk
-becomes a Ray dataset whose rows carry their input line numbers, and is
-written as one output shard (`part-NNNNN.jsonl`, plus
-`part-NNNNN.rejects.jsonl`) once it is complete. Order: rows are sorted by
-line within a shard. The guarantees of the local engine hold: options are
+The input is cut into chunks of `chunk_size` consecutive lines; the batches
+of a chunk go to the pool (`ray.util.ActorPool`, results in submission
+order), and the chunk is written as one output shard (`part-NNNNN.jsonl`,
+plus `part-NNNNN.rejects.jsonl`) once it is complete. The pool outlives the
+chunks: a pipeline is loaded once per worker, not once per chunk (as a Ray
+dataset per chunk would: each starts its own actors). Order: rows are sorted
+by line within a shard. The guarantees of the local engine hold: options are
 checked and the job is bound to its input, model and options before any work
 (the checkpoint `<output_dir>.progress.json` lists the finished shards with
 their SHA-256, and a shard on disk that is missing or differs refuses the
@@ -29,7 +31,7 @@ SUFFIXES = [".jsonl", ".rejects.jsonl"]
 
 
 class _Annotator:
-    """One per actor: the pipeline is loaded once, then maps batches."""
+    """One per actor: the pipeline is loaded once, then annotates batches."""
 
     def __init__(self, model: str, torch_threads: int, field_prefix: str) -> None:
         import spacy
@@ -42,7 +44,8 @@ class _Annotator:
         self.spans_key = spans_key(self.nlp)
         self.names = OutputFields(field_prefix)
 
-    def __call__(self, batch: Dict[str, Any]) -> Dict[str, Any]:
+    def annotate(self, batch: Dict[str, Any]) -> Dict[str, Any]:
+        """A batch's columns (`_columns`) -> columns line, json, error."""
         import numpy
 
         records = [Record(int(line), str(text), json.loads(fields), raw_fields=json.loads(raw))
@@ -92,47 +95,73 @@ def _run(job: Job, opts: AnnotateOptions) -> Dict[str, int]:
 
     if not ray.is_initialized():
         ray.init(num_cpus=opts.num_workers, include_dashboard=False, log_to_driver=False)
-    ray.data.DataContext.get_current().execution_options.preserve_order = True
     items = read_records(job.input_path, opts.input_format, start=job.start, size=job.size,
                          max_line_bytes=opts.max_line_bytes, non_finite=opts.non_finite)
-    while True:
-        chunk = list(islice(items, opts.chunk_size))
-        if not chunk:
-            break
-        results = _annotate_chunk(ray, job.model, chunk, opts)
-        shard: List[str] = []
-        rejects: List[bytes] = []
-        for item in chunk:
-            if isinstance(item, Record):
-                rendered, error = results[item.line]
-                if not error:
-                    shard.append(rendered)
-                    tally.count("docs")
-                    tally.count("nulled", item.nulled)
-                    continue
-                item = Reject(item.line, error, item.raw, item.end)
-            rejects.append(item.to_bytes())
-            tally.count("rejected")
-        shards.add({".jsonl": "".join(line + "\n" for line in shard).encode("utf8"),
-                    ".rejects.jsonl": b"".join(rejects)})
-        position = chunk[-1].end
-        save(complete=False)
+    pool = _Pool(ray, job.model, opts)
+    try:
+        while True:
+            chunk = list(islice(items, opts.chunk_size))
+            if not chunk:
+                break
+            results = pool.annotate(chunk)
+            shard: List[str] = []
+            rejects: List[bytes] = []
+            for item in chunk:
+                if isinstance(item, Record):
+                    rendered, error = results[item.line]
+                    if not error:
+                        shard.append(rendered)
+                        tally.count("docs")
+                        tally.count("nulled", item.nulled)
+                        continue
+                    item = Reject(item.line, error, item.raw, item.end)
+                rejects.append(item.to_bytes())
+                tally.count("rejected")
+            shards.add({".jsonl": "".join(line + "\n" for line in shard).encode("utf8"),
+                        ".rejects.jsonl": b"".join(rejects)})
+            position = chunk[-1].end
+            save(complete=False)
+    finally:
+        pool.close()
     save(complete=True)
     return tally.summary(job.start, skipped_shards=len(job.outputs("shards") or []), complete=1)
 
 
-def _annotate_chunk(ray, model: Path, chunk: List, opts: AnnotateOptions) -> Dict[int, tuple]:
-    """line -> (JSON line, error) for the records of a chunk."""
-    good = [{"line": r.line, "text": r.text, "fields": json.dumps(r.fields, allow_nan=False),
-             "raw": json.dumps(r.raw_fields)} for r in chunk if isinstance(r, Record)]
-    if not good:
-        return {}
-    dataset = ray.data.from_items(good).map_batches(
-        _Annotator,
-        fn_constructor_kwargs={"model": str(model), "torch_threads": opts.torch_threads,
-                               "field_prefix": opts.field_prefix},
-        batch_size=opts.batch_size,
-        concurrency=opts.num_workers,
-        num_cpus=1,
-    )
-    return {int(row["line"]): (row["json"], row["error"]) for row in dataset.iter_rows()}
+class _Pool:
+    """The job's actors, started at the first chunk with a document and
+    stopped at the end (killed: on a cluster of the user's, no idle actor is
+    left holding a CPU and a loaded pipeline)."""
+
+    def __init__(self, ray, model: Path, opts: AnnotateOptions) -> None:
+        self.ray, self.model, self.opts = ray, model, opts
+        self.actors: List[Any] = []
+
+    def annotate(self, chunk: List) -> Dict[int, tuple]:
+        """line -> (JSON line, error) for the records of a chunk."""
+        good = [r for r in chunk if isinstance(r, Record)]
+        if not good:
+            return {}
+        if not self.actors:
+            remote = self.ray.remote(num_cpus=1)(_Annotator)
+            self.actors = [remote.remote(str(self.model), self.opts.torch_threads, self.opts.field_prefix)
+                           for _ in range(self.opts.num_workers)]
+        size = self.opts.batch_size
+        batches = [_columns(good[i:i + size]) for i in range(0, len(good), size)]
+        pool = self.ray.util.ActorPool(self.actors)
+        results: Dict[int, tuple] = {}
+        for out in pool.map(lambda actor, batch: actor.annotate.remote(batch), batches):
+            for line, rendered, error in zip(out["line"], out["json"], out["error"]):
+                results[int(line)] = (rendered, error)
+        return results
+
+    def close(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.actors = []
+
+
+def _columns(records: List[Record]) -> Dict[str, List]:
+    """A batch as the columns `_Annotator` reads."""
+    return {"line": [r.line for r in records], "text": [r.text for r in records],
+            "fields": [json.dumps(r.fields, allow_nan=False) for r in records],
+            "raw": [json.dumps(r.raw_fields) for r in records]}
