@@ -53,9 +53,11 @@ def find_teacher(nlp: Language) -> Teacher:
 
 
 def teacher_fingerprint(nlp: Language) -> str:
-    """SHA-256 of the serialized pipeline: the same weights, config and vocab
-    give the same string, any change another."""
-    return "sha256:" + hashlib.sha256(nlp.to_bytes()).hexdigest()
+    """SHA-256 of the serialized pipeline: the same weights, config and
+    vectors give the same string, any change another. The string store is
+    left out: it grows with every text the pipeline has seen (a probe, an
+    earlier batch), which changes nothing the teacher knows."""
+    return "sha256:" + hashlib.sha256(nlp.to_bytes(exclude=["strings"])).hexdigest()
 
 
 def sentence_docs(nlp: Language, sentences: Iterable[Sequence[str]], sentences_per_doc: int) -> Iterator[Doc]:
@@ -94,13 +96,13 @@ def annotate_sentences(
     part of the silver."""
     teacher = find_teacher(nlp)
     docs = sentence_docs(nlp, sentences, sentences_per_doc)
-    with _scores_switched_on(teacher):
+    with scores_switched_on(teacher):
         for doc in nlp.pipe(docs, batch_size=batch_size):
             yield silver_doc(doc, teacher)
 
 
 @contextmanager
-def _scores_switched_on(teacher: Teacher) -> Iterator[None]:
+def scores_switched_on(teacher: Teacher) -> Iterator[None]:
     """Our component computes the sentences' best-analysis probabilities only
     with `uncertainty` on and a `spans_key`: settings of use, not of the
     trained model, switched on for the annotation and restored after."""
