@@ -240,6 +240,7 @@ class Errors(str, Enum):
         "per line, tokens separated by whitespace) cannot keep it. Write JSONL instead (an output ending in .jsonl)"
     )
     E251 = "Unknown --format {value!r} for {path}: choose one of {choices} (default: by the file's suffix)"
+    E252 = "--gpu-id {gpu_id}: cannot use that GPU ({error}). Use --gpu-id -1 for the CPU"
     # E200-E219: word embeddings, SGD with momentum and the per-epoch schedule (issue 30).
     E200 = (
         "spacy-bilstm-crf.WordEmbed.v1 has width = {width}, but the pipeline's vectors (paths.vectors) "

@@ -24,6 +24,7 @@ def distill_cli(
     batch_size: int = typer.Option(64, "--batch-size", help="Docs per nlp.pipe batch"),
     max_tokens: int = typer.Option(500, "--max-tokens", help="Refuse a line with more tokens (likely not one sentence)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if it is a silver set, once the new one is written"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id for the teacher, -1 for the CPU"),
 ) -> None:
     """Make a silver set: TEACHER annotates TEXT into OUTPUT_DIR (DocBin shards and
     the manifest silver.json; with a bilstm_crf_ner teacher, sentence and entity
@@ -37,7 +38,7 @@ def distill_cli(
     try:
         run = make_silver_set(teacher, text, output_dir, input_format=input_format,
                               sentences_per_doc=sentences_per_doc, shard_size=shard_size, batch_size=batch_size,
-                              max_tokens=max_tokens, overwrite=overwrite)
+                              max_tokens=max_tokens, overwrite=overwrite, gpu_id=gpu_id)
     except ValueError as err:  # every refusal is a coded ValueError naming the path
         msg.fail("Nothing written", str(err), exits=1)
     except OSError as err:

@@ -70,8 +70,13 @@ def check_silver_output(path: Path, *, overwrite: bool, inputs: Mapping[str, Pat
             raise DistillError(Errors.E246.format(path=path, reason=f"the {role} {other_path} lies inside it"))
 
 
-def load_teacher(path: Path) -> spacy.language.Language:
-    """The teacher pipeline, or DistillError naming it."""
+def load_teacher(path: Path, gpu_id: int = -1) -> spacy.language.Language:
+    """The teacher pipeline (on GPU `gpu_id` if >= 0), or DistillError naming it."""
+    if gpu_id >= 0:
+        try:
+            spacy.require_gpu(gpu_id)
+        except Exception as err:  # noqa: BLE001 -- no CuPy, no such device: said the same way
+            raise DistillError(Errors.E252.format(gpu_id=gpu_id, error=f"{type(err).__name__}: {err}")) from None
     if not Path(path).is_dir():
         raise DistillError(Errors.E245.format(path=path, error="not a directory (expected a trained pipeline folder)"))
     try:
@@ -91,6 +96,7 @@ def make_silver_set(
     batch_size: int = 64,
     max_tokens: int = 500,
     overwrite: bool = False,
+    gpu_id: int = -1,
     progress: bool = True,
 ) -> SilverRun:
     """Annotate the sentences of `text_path` (see `silver.text`) with the
@@ -101,7 +107,7 @@ def make_silver_set(
     check_outside({"output": output_dir}, teacher_path, "teacher pipeline directory")
     check_silver_output(output_dir, overwrite=overwrite, inputs={"text": text_path, "teacher": teacher_path})
     stats = check_text(text_path, fmt, max_tokens=max_tokens)
-    nlp = load_teacher(teacher_path)
+    nlp = load_teacher(teacher_path, gpu_id)
     teacher = find_teacher(nlp)
     fingerprint = teacher_fingerprint(nlp)
     sentences: Iterable[List[str]] = read_sentences(text_path, fmt, max_tokens=max_tokens)

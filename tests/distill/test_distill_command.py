@@ -6,6 +6,7 @@ from typing import Dict
 import pytest
 import spacy
 from spacy.tokens import Doc, DocBin
+from thinc.util import has_cupy_gpu
 from typer.testing import CliRunner
 
 from helpers.annotate import trained_model
@@ -104,6 +105,9 @@ def test_bad_line_or_teacher_refused_before_anything_is_written(teacher: Path, t
     text.write_text("Berlin .\n", encoding="utf8")
     result = distill(tmp_path / "nowhere", text, out)
     assert result.exit_code == 1 and "[E245]" in result.output and not out.exists()
+    if not has_cupy_gpu:
+        result = distill(teacher, text, out, "--gpu-id", 0)
+        assert result.exit_code == 1 and "[E252] --gpu-id 0: cannot use that GPU" in result.output and not out.exists()
     blank = tmp_path / "blank"
     spacy.blank("en").to_disk(blank)
     result = distill(blank, text, out)
