@@ -105,6 +105,8 @@ def test_bad_line_or_teacher_refused_before_anything_is_written(teacher: Path, t
     text.write_text("Berlin .\n", encoding="utf8")
     result = distill(tmp_path / "nowhere", text, out)
     assert result.exit_code == 1 and "[E245]" in result.output and not out.exists()
+    result = distill(teacher, text, out, "--sentences-per-doc", 0)
+    assert result.exit_code == 1 and "--sentences-per-doc must be at least 1, got 0" in result.output
     if not has_cupy_gpu:
         result = distill(teacher, text, out, "--gpu-id", 0)
         assert result.exit_code == 1 and "[E252] --gpu-id 0: cannot use that GPU" in result.output and not out.exists()
