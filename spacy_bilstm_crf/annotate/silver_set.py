@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from ..errors import Errors
 from ..silver.manifest import manifest_path, write_manifest
 from ..silver.shards import describe_shards
-from ..silver.teacher import find_teacher, scores_switched_on, silver_doc, teacher_fingerprint
+from ..silver.teacher import find_teacher, scores_switched_on, silver_doc
 from .job import Job
 from .options import AnnotateError
 from .writers import OURS, DocBinShardWriter
@@ -47,7 +47,8 @@ class SilverOutput:
             self.teacher = find_teacher(nlp)
         except ValueError as err:
             raise AnnotateError(str(err)) from None
-        self.fingerprint = teacher_fingerprint(nlp)
+        # The digest of the model directory the job is bound to (silver.teacher.saved_teacher_fingerprint).
+        self.fingerprint = "sha256:" + job.binding["model"]["sha256"]
 
     def start(self) -> None:
         """Remove the manifest of an earlier run of this job: its shards are about to change."""

@@ -23,7 +23,7 @@ from ..output_dir import check_output_dir, write_output_dir
 from ..paths import check_outside, current_umask, is_inside, probe, same_file
 from .manifest import MANIFEST_NAME, SilverManifest
 from .shards import SHARD_PATTERN, write_silver_set
-from .teacher import annotate_sentences, find_teacher, teacher_fingerprint
+from .teacher import annotate_sentences, find_teacher, saved_teacher_fingerprint
 from .text import TextStats, check_text, detect_format, read_sentences
 
 SHARD_NAME = re.compile("^" + re.escape(SHARD_PATTERN).replace(r"\{:05d\}", r"\d{5}") + "$")
@@ -109,7 +109,7 @@ def make_silver_set(
     stats = check_text(text_path, fmt, max_tokens=max_tokens)
     nlp = load_teacher(teacher_path, gpu_id)
     teacher = find_teacher(nlp)
-    fingerprint = teacher_fingerprint(nlp)
+    fingerprint = saved_teacher_fingerprint(teacher_path)
     sentences: Iterable[List[str]] = read_sentences(text_path, fmt, max_tokens=max_tokens)
     sentences = tqdm(sentences, total=stats.sentences, unit="sent", desc="teacher", disable=not progress)
     written: List[SilverManifest] = []

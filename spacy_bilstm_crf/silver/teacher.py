@@ -10,7 +10,8 @@ import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
@@ -56,8 +57,20 @@ def teacher_fingerprint(nlp: Language) -> str:
     """SHA-256 of the serialized pipeline: the same weights, config and
     vectors give the same string, any change another. The string store is
     left out: it grows with every text the pipeline has seen (a probe, an
-    earlier batch), which changes nothing the teacher knows."""
+    earlier batch), which changes nothing the teacher knows. Stable within a
+    process; for a saved teacher use `saved_teacher_fingerprint`."""
     return "sha256:" + hashlib.sha256(nlp.to_bytes(exclude=["strings"])).hexdigest()
+
+
+def saved_teacher_fingerprint(path: Union[str, Path]) -> str:
+    """The fingerprint of a teacher saved in the directory `path`: SHA-256
+    over its files' names and contents, the digest `annotate` binds its
+    checkpoint to. What the commands write: unlike `teacher_fingerprint`, it
+    is the same in every process (a pipeline's bytes are not: the
+    sentencizer writes its set of punctuation in hash order)."""
+    from ..annotate.checkpoint import fingerprint_model  # here: annotate imports this module
+
+    return "sha256:" + fingerprint_model(Path(path))
 
 
 def sentence_docs(nlp: Language, sentences: Iterable[Sequence[str]], sentences_per_doc: int) -> Iterator[Doc]:

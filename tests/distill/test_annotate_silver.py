@@ -13,8 +13,9 @@ from spacy_bilstm_crf.annotate.local import annotate_local
 from spacy_bilstm_crf.annotate.options import AnnotateError, AnnotateOptions, OptionError
 from spacy_bilstm_crf.cli import app
 from spacy_bilstm_crf.readers.silver import create_silver_corpus
-from spacy_bilstm_crf.silver import MANIFEST_NAME, check_silver_set, read_silver_docs, sentence_probabilities
-from spacy_bilstm_crf.silver import teacher_fingerprint
+from spacy_bilstm_crf.silver import (
+    MANIFEST_NAME, check_silver_set, read_silver_docs, saved_teacher_fingerprint, sentence_probabilities,
+)
 
 N_LINES = 24
 SILVER = dict(output_format="docbin", silver=True, shard_size=10, progress=False)
@@ -42,7 +43,7 @@ def test_silver_set_of_our_teacher_with_probabilities(model: Path, corpus: Path,
     assert stats["total_docs"] == N_LINES
     manifest = check_silver_set(out)
     nlp = spacy.load(model)
-    assert manifest.teacher == teacher_fingerprint(nlp)
+    assert manifest.teacher == saved_teacher_fingerprint(model)
     assert manifest.labels == ("LOC", "PERSON") and manifest.tag_scheme == "BILUO"
     assert manifest.sentence_probabilities and manifest.counts.docs == N_LINES
     assert [s.file for s in manifest.shards] == ["part-00000.spacy", "part-00001.spacy", "part-00002.spacy"]
@@ -83,6 +84,12 @@ def test_other_teacher_gives_hard_labels(corpus: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     manifest = check_silver_set(out)
     assert manifest.labels == ("LOC",) and manifest.tag_scheme is None and not manifest.sentence_probabilities
+    # The teacher is named by its saved files, as the `distill` command names it (the same in every process).
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("Berlin is big .\n", encoding="utf8")
+    result = CliRunner().invoke(app, ["distill", str(tmp_path / "ruler"), str(tokens), str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert manifest.teacher == check_silver_set(tmp_path / "d").teacher == saved_teacher_fingerprint(tmp_path / "ruler")
     assert manifest.counts.entities["LOC"] == sum(text_of(i).count("Berlin") for i in range(N_LINES))
 
 

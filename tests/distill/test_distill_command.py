@@ -13,7 +13,7 @@ from helpers.annotate import trained_model
 from helpers.ner import TRAIN_DATA
 from spacy_bilstm_crf.cli import app
 from spacy_bilstm_crf.readers.silver import create_silver_corpus
-from spacy_bilstm_crf.silver import check_silver_set, read_silver_docs, sentence_probabilities, teacher_fingerprint
+from spacy_bilstm_crf.silver import check_silver_set, read_silver_docs, saved_teacher_fingerprint, sentence_probabilities
 
 N_LINES = 30
 
@@ -51,7 +51,7 @@ def test_writes_a_silver_set_the_reader_takes(teacher: Path, text: Path, tmp_pat
     assert "30 sentences" in result.output and "teacher words/s" in result.output
     manifest = check_silver_set(out)
     nlp = spacy.load(teacher)
-    assert manifest.teacher == teacher_fingerprint(nlp)
+    assert manifest.teacher == saved_teacher_fingerprint(teacher)
     assert manifest.labels == ("LOC", "PERSON") and manifest.tag_scheme == "BILUO"
     assert manifest.sentence_probabilities
     assert (manifest.counts.docs, manifest.counts.sentences, len(manifest.shards)) == (10, 30, 3)
