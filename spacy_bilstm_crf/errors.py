@@ -208,6 +208,39 @@ class Errors(str, Enum):
     E233 = "{path}: doc {doc} {problem}."
     E234 = "{path}: expected a folder with DocBin shards and their manifest, {problem}."
     E235 = "The gold corpus at '{path}' yielded no examples (check `limit`, `max_length` and the data)."
+    # E240-E259: distill command and annotate --silver (issue 31).
+    E240 = "{path}, line {line}: {problem}. Expected {expected}"
+    E241 = "{path}, doc {doc}: {problem}. Expected {expected}"
+    E242 = "Cannot read the unlabelled text {path}: {error}"
+    E243 = (
+        "{path} holds no sentence ({n_blank} blank lines or empty docs): expected one pre-tokenized sentence per line "
+        "(tokens separated by whitespace)"
+    )
+    E244 = "Unknown --input-format {value!r}: choose one of {choices} (default: by the file's suffix)"
+    E245 = "Cannot load the teacher pipeline {path}: {error}"
+    E246 = (
+        "--overwrite refused for {path}: {reason}. --overwrite replaces only a silver set (a folder with "
+        "silver.json and its silver-NNNNN.spacy shards). Nothing was changed"
+    )
+    E247 = (
+        "--silver runs with the local engine only: the Ray engine's actors render JSONL lines and its shards "
+        "are JSONL files, while a silver set is DocBin shards holding the teacher's per-sentence probabilities. "
+        "Use --engine local (with --n-process N for several processes)"
+    )
+    E248 = (
+        "--silver writes the teacher's entities and (for a bilstm_crf_ner teacher) its sentence and entity "
+        "probabilities, switched on by itself: drop {options}"
+    )
+    E249 = (
+        "Refusing to write a silver set into {path}: it holds {what}, which this job did not write. "
+        "Choose a new or empty folder"
+    )
+    E250 = (
+        "{path}: sentence {n} holds the token {token!r}, which contains whitespace: the text output (one sentence "
+        "per line, tokens separated by whitespace) cannot keep it. Write JSONL instead (an output ending in .jsonl)"
+    )
+    E251 = "Unknown --format {value!r} for {path}: choose one of {choices} (default: by the file's suffix)"
+    E252 = "--gpu-id {gpu_id}: cannot use that GPU ({error}). Use --gpu-id -1 for the CPU"
     # E200-E219: word embeddings, SGD with momentum and the per-epoch schedule (issue 30).
     E200 = (
         "spacy-bilstm-crf.WordEmbed.v1 has width = {width}, but the pipeline's vectors (paths.vectors) "

@@ -1,9 +1,20 @@
 """Shared fixtures. Helpers are the `helpers` package beside this file
 (helpers.ner, helpers.annotate), importable from every test folder through
-setup.cfg's `pythonpath`."""
-import pytest
+setup.cfg's `pythonpath`.
 
-from helpers.ner import ARCHS, train_nlp
+Every test runs torch on one thread, and so does every process a test starts
+(they inherit the environment): the tests' models are tiny, and a second
+OpenMP thread that waits for a busy core (another test process under
+pytest-xdist, or any other job) made a two-step `spacy train` twice as slow.
+Set before the first import of torch."""
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import pytest  # noqa: E402
+
+from helpers.ner import ARCHS, train_nlp  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=ARCHS)

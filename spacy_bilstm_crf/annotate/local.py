@@ -14,6 +14,7 @@ from .io import Reject, read_records, reason, render_json
 from .isolate import annotate_in_order
 from .job import Job, open_job
 from .options import AnnotateError, AnnotateOptions
+from .silver_set import SilverOutput
 from .writers import DocBinShardWriter, HashedFile
 
 # Run through the pipeline once before any work: a model that loads but
@@ -60,13 +61,20 @@ def annotate_local(
     """
     opts = AnnotateOptions(engine="local", **options).resolve(input_path)
     with open_job(model, input_path, output_path, opts) as job:
+        if opts.silver:
+            SilverOutput.check_folder(job)
         nlp, component = load_model(job.model, opts.analyses())
+        silver = SilverOutput(nlp, job) if opts.silver else None
         job.begin()
-        return _run(job, nlp, component, progress=progress, max_docs=max_docs)
+        if silver is None:
+            return _run(job, nlp, component, progress=progress, max_docs=max_docs)
+        silver.start()
+        with silver.scores():
+            return _run(job, nlp, component, progress=progress, max_docs=max_docs, silver=silver)
 
 
 def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
-         max_docs: Optional[int]) -> Dict[str, int]:
+         max_docs: Optional[int], silver: Optional[SilverOutput] = None) -> Dict[str, int]:
     opts = job.options
     analyses = opts.analyses()
     extend = None
@@ -112,6 +120,7 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
                 if isinstance(writer, HashedFile):
                     writer.write(render_json(doc, item, key, job.names, extend))
                 else:
+                    doc = silver.doc(doc) if silver is not None else doc
                     doc.user_data["line"] = item.line
                     doc.user_data["fields"] = item.fields
                     writer.write(doc)
@@ -139,6 +148,8 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
         if isinstance(writer, DocBinShardWriter):
             writer.finish()
         save(complete=True)
+        if silver is not None:
+            silver.finish(writer)
     writer_close = getattr(writer, "close", None)
     if writer_close:
         writer_close()

@@ -72,9 +72,12 @@ class AnnotateOptions:
     uncertainty: bool = option(False, output=True)
     alternatives: bool = option(False, output=True)
     uncertain_below: Optional[float] = option(None, output=True)
+    # The DocBin shards are a silver set with its manifest (issue 31); checked in `validated`.
+    silver: bool = option(False, output=True)
 
     def validated(self) -> "AnnotateOptions":
         """Check every option; raise `AnnotateError` on the first bad one."""
+        self._check_silver()
         for f in fields(self):
             value, meta = getattr(self, f.name), f.metadata
             if value is None:
@@ -101,6 +104,22 @@ class AnnotateOptions:
         if self.analyses().wanted and self.engine != "local":
             raise OptionError(Errors.E045.format(engine=self.engine))
         return self
+
+    def _check_silver(self) -> None:
+        """--silver: local engine, DocBin output, no analyses of its own (it
+        switches the teacher's probabilities on itself)."""
+        if not self.silver:
+            return
+        if self.engine == "ray":
+            raise OptionError(Errors.E247.format())
+        if self.output_format != "docbin":
+            raise OptionError(Errors.E304.format(option="silver", other="output-format", allowed="docbin",
+                                                 actual=self.output_format))
+        given = [flag for flag, on in (("--n-best", self.n_best != 1), ("--uncertainty", self.uncertainty),
+                                       ("--alternatives", self.alternatives),
+                                       ("--uncertain-below", self.uncertain_below is not None)) if on]
+        if given:
+            raise OptionError(Errors.E248.format(options=", ".join(given)))
 
     def analyses(self) -> Analyses:
         """The n-best analyses, uncertainty and label alternatives asked for."""

@@ -48,6 +48,9 @@ def annotate_cli(
         False, "--alternatives", help="local: write each entity's probability under every label"),
     uncertain_below: Optional[float] = typer.Option(
         None, "--uncertain-below", help="local: only write docs whose best analysis is less probable than this"),
+    silver: bool = typer.Option(
+        False, "--silver", help=("local, docbin: write a silver set (silver docs + silver.json when complete) for "
+                                 "spacy-bilstm-crf.SilverCorpus.v1; a bilstm_crf_ner teacher's probabilities are switched on")),
 ) -> None:
     """Annotate a corpus, streaming, in input order; re-run to resume.
 
@@ -59,7 +62,7 @@ def annotate_cli(
         checkpoint_every=checkpoint_every, shard_size=shard_size, num_workers=num_workers,
         chunk_size=chunk_size, torch_threads=torch_threads, max_line_bytes=max_line_bytes,
         field_prefix=field_prefix, non_finite=non_finite, overwrite=overwrite, n_best=n_best,
-        uncertainty=uncertainty, alternatives=alternatives, uncertain_below=uncertain_below,
+        uncertainty=uncertainty, alternatives=alternatives, uncertain_below=uncertain_below, silver=silver,
     )
     raise typer.Exit(run_annotate(model, input_path, output_path, engine, options))
 

@@ -10,7 +10,8 @@ import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
@@ -53,9 +54,23 @@ def find_teacher(nlp: Language) -> Teacher:
 
 
 def teacher_fingerprint(nlp: Language) -> str:
-    """SHA-256 of the serialized pipeline: the same weights, config and vocab
-    give the same string, any change another."""
-    return "sha256:" + hashlib.sha256(nlp.to_bytes()).hexdigest()
+    """SHA-256 of the serialized pipeline: the same weights, config and
+    vectors give the same string, any change another. The string store is
+    left out: it grows with every text the pipeline has seen (a probe, an
+    earlier batch), which changes nothing the teacher knows. Stable within a
+    process; for a saved teacher use `saved_teacher_fingerprint`."""
+    return "sha256:" + hashlib.sha256(nlp.to_bytes(exclude=["strings"])).hexdigest()
+
+
+def saved_teacher_fingerprint(path: Union[str, Path]) -> str:
+    """The fingerprint of a teacher saved in the directory `path`: SHA-256
+    over its files' names and contents, the digest `annotate` binds its
+    checkpoint to. What the commands write: unlike `teacher_fingerprint`, it
+    is the same in every process (a pipeline's bytes are not: the
+    sentencizer writes its set of punctuation in hash order)."""
+    from ..annotate.checkpoint import fingerprint_model  # here: annotate imports this module
+
+    return "sha256:" + fingerprint_model(Path(path))
 
 
 def sentence_docs(nlp: Language, sentences: Iterable[Sequence[str]], sentences_per_doc: int) -> Iterator[Doc]:
@@ -94,13 +109,13 @@ def annotate_sentences(
     part of the silver."""
     teacher = find_teacher(nlp)
     docs = sentence_docs(nlp, sentences, sentences_per_doc)
-    with _scores_switched_on(teacher):
+    with scores_switched_on(teacher):
         for doc in nlp.pipe(docs, batch_size=batch_size):
             yield silver_doc(doc, teacher)
 
 
 @contextmanager
-def _scores_switched_on(teacher: Teacher) -> Iterator[None]:
+def scores_switched_on(teacher: Teacher) -> Iterator[None]:
     """Our component computes the sentences' best-analysis probabilities only
     with `uncertainty` on and a `spans_key`: settings of use, not of the
     trained model, switched on for the annotation and restored after."""

@@ -56,7 +56,7 @@ def test_defaults_resolve_per_engine(tmp_path):
     # Options that change the output are bound into the checkpoint; the others are not.
     assert set(local.output_binding()) == {"input_format", "output_format", "shard_size", "chunk_size",
                                            "max_line_bytes", "field_prefix", "non_finite", "n_best",
-                                           "uncertainty", "alternatives", "uncertain_below"}
+                                           "uncertainty", "alternatives", "uncertain_below", "silver"}
 
 
 # The Ray engine refuses what it does not do, before importing ray: exit code 2
