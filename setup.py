@@ -31,7 +31,7 @@ setup(
     ],
     extras_require={
         "transformers": ["spacy-transformers>=1.3.0,<1.5.0"],
-        "ray": ["ray[data]>=2.30"],
+        "ray": ["ray>=2.30"],
         "test": TEST_REQUIRES,
         "project": PROJECT_REQUIRES,
         "dev": TEST_REQUIRES + PROJECT_REQUIRES,
