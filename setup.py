@@ -6,7 +6,7 @@ from setuptools import find_packages, setup
 # Not needed by the package: pytorch-crf is the reference the tests check the CRF
 # algorithms against (and benchmarks/bench_crf.py's baseline); seqeval and matplotlib
 # serve the spaCy project's evaluate and compare scripts.
-TEST_REQUIRES = ["pytest>=7.0", "pytest-timeout>=2.1", "pytorch-crf>=0.7.2,<0.8.0"]
+TEST_REQUIRES = ["pytest>=7.0", "pytest-timeout>=2.1", "pytest-xdist>=3.0", "pytorch-crf>=0.7.2,<0.8.0"]
 PROJECT_REQUIRES = ["seqeval>=1.2.2", "matplotlib>=3.7,<4"]
 
 about: dict = {}

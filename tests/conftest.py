@@ -23,3 +23,18 @@ def trained(request):
     n_iter = 150 if request.param == "spacy-bilstm-crf.BiLSTMLSTMTagger.v1" else 80
     nlp, history = train_nlp(request.param, n_iter=n_iter, width=32)
     return request.param, nlp, history
+
+
+# The longest modules first (each a chain of `spacy train` or `annotate`
+# processes, minutes): under the README's `-n 2` (pytest-xdist, whole modules
+# per worker: setup.cfg's `--dist loadscope`), each then starts at once on its
+# own worker instead of last, while the other worker takes the many short ones.
+LONGEST_FIRST = ("tests/test_project.py", "tests/annotate/test_faults.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: every module keeps its own order
