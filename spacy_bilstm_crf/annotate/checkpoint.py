@@ -57,8 +57,10 @@ def differences(saved: Dict[str, Any], current: Dict[str, Any]) -> List[str]:
         found.append(f"it was made with another model ({saved['model']['path']}) than {current['model']['path']}"
                      if saved["model"]["path"] != current["model"]["path"]
                      else f"the model {current['model']['path']} changed since")
+    # An option the saved job does not name did not exist when it was written: that run had its default's effect.
+    defaults = AnnotateOptions.output_defaults()
     for name in sorted(set(saved["options"]) | set(current["options"])):
-        then, now = saved["options"].get(name), current["options"].get(name)
+        then, now = saved["options"].get(name, defaults.get(name)), current["options"].get(name)
         if then != now:
             found.append(f"--{name.replace('_', '-')} was {then!r}, now {now!r}")
     return found

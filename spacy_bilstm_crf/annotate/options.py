@@ -140,6 +140,13 @@ class AnnotateOptions:
         """The options that change the output, for the checkpoint."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata["output"]}
 
+    @classmethod
+    def output_defaults(cls) -> Dict[str, Any]:
+        """The defaults of the options that change the output: a checkpoint
+        written before an option existed does not name it, and its run had the
+        default's effect."""
+        return {f.name: f.default for f in fields(cls) if f.metadata["output"]}
+
 
 def _applies(options: AnnotateOptions, requires: Dict[str, Tuple[str, ...]]) -> bool:
     return all(getattr(options, other) in allowed for other, allowed in requires.items())

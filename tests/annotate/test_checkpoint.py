@@ -92,6 +92,21 @@ def test_other_model_or_output_options_refused(model, job, tmp_path):
     assert _run(model, src, out, batch_size=7)["complete"]
 
 
+def test_checkpoint_from_before_an_option_existed_resumes_as_its_default(model, job):
+    """A checkpoint written before an output option existed (--silver; here
+    --non-finite too) resumes when the option has its default, and refuses
+    otherwise."""
+    src, out, full = job
+    checkpoint = out.parent / (out.name + ".progress.json")
+    state = json.loads(checkpoint.read_text())
+    del state["job"]["options"]["silver"], state["job"]["options"]["non_finite"]
+    checkpoint.write_text(json.dumps(state))
+    with pytest.raises(AnnotateError, match=r"E310.*--non-finite was 'reject', now 'null'"):
+        _run(model, src, out, non_finite="null")
+    assert _run(model, src, out)["complete"]
+    assert out.read_bytes() == full.read_bytes()
+
+
 @pytest.mark.parametrize("damage,expected", [
     ("delete", r"E311.*the output .* is missing"),
     ("truncate", r"E311.*fewer than the"),
