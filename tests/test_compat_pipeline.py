@@ -2,7 +2,8 @@
 predict the same. Each folder in tests/fixtures/compat_pipeline_*/ was written
 once by tests/fixtures/make_compat_pipeline.py with the code of its time:
 v1 before the layout refactor of issue 16, v2 before the older builders moved
-to spacy_bilstm_crf/ml/legacy.py (one pipeline per registered builder)."""
+to spacy_bilstm_crf/ml/legacy.py (one pipeline per registered builder), v3
+when BiLSTMCRFTagger.v4 (no projection) and WordEmbed.v1 were new."""
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import spacy
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = {
     fixture: json.loads((FIXTURES / fixture / "expected.json").read_text(encoding="utf8"))
-    for fixture in ("compat_pipeline_v1", "compat_pipeline_v2")
+    for fixture in ("compat_pipeline_v1", "compat_pipeline_v2", "compat_pipeline_v3")
 }
 CASES = [(fixture, name) for fixture, pipelines in EXPECTED.items() for name in sorted(pipelines)]
 
@@ -47,5 +48,5 @@ def test_fixtures_cover_every_registered_builder():
         "spacy-bilstm-crf.BiLSTMTagger.v1", "spacy-bilstm-crf.BiLSTMTagger.v2",
         "spacy-bilstm-crf.BiLSTMLSTMTagger.v1", "spacy-bilstm-crf.BiLSTMLSTMTagger.v2",
         "spacy-bilstm-crf.BiLSTMCRFTagger.v1", "spacy-bilstm-crf.BiLSTMCRFTagger.v2",
-        "spacy-bilstm-crf.BiLSTMCRFTagger.v3",
+        "spacy-bilstm-crf.BiLSTMCRFTagger.v3", "spacy-bilstm-crf.BiLSTMCRFTagger.v4",
     }
