@@ -56,10 +56,12 @@ def test_config_trains_and_loads(config_path, corpus, tmp_path):
     assert nlp.pipe_names == ["sentencizer", "bilstm_crf_ner"]
     assert nlp.get_pipe("bilstm_crf_ner").labels == ("LOC", "PERSON")
     if config_path.name == "bilstm_crf_vectors.cfg":
-        # The vectors table of `paths.vectors` is read and saved with the pipeline.
+        # The vectors table of `paths.vectors` is read and saved with the pipeline, and the word
+        # embeddings take its width.
         assert nlp.vocab.vectors.shape[1] == 8 and len(nlp.vocab.vectors) > 10
         tok2vec = nlp.get_pipe("bilstm_crf_ner").model.get_ref("tok2vec")
-        assert any(node.name == "static_vectors" for node in tok2vec.walk())
+        words = [node for node in tok2vec.walk() if node.name == "word_embed"]
+        assert len(words) == 1 and words[0].get_dim("nO") == 8
 
 
 def test_wrong_type_raises_config_validation_error(corpus):

@@ -29,8 +29,8 @@ TINY = {
     "components.bilstm_crf_ner.model.dropout": 0.0,
     "components.bilstm_crf_ner.model.spatial_dropout": 0.0,
     "components.bilstm_crf_ner.model.word_dropout": 0.0,
-    "components.bilstm_crf_ner.model.tok2vec.*.hash.width": 16,
-    "components.bilstm_crf_ner.model.tok2vec.*.hash.rows": [500, 100, 100, 100],
+    # the unknown-word row learns from a few dozen tokens only if it is read often
+    "components.bilstm_crf_ner.model.tok2vec.*.words.unknown_rate": 0.2,
     "components.bilstm_crf_ner.model.tok2vec.*.chars.width": 8,
     "components.bilstm_crf_ner.model.tok2vec.*.chars.embed_width": 8,
     "training.dropout": 0.0,
