@@ -85,7 +85,7 @@ def main(
         msg.fail("Nothing written", str(err), exits=1)
     nlp = glove_pipeline(name)
     try:
-        write_output_dir(output, nlp.to_disk)
+        write_output_dir(output, nlp.to_disk, replace=overwrite)
     except OutputDirError as err:
         msg.fail("Nothing written", str(err), exits=1)
     n_rows, n_keys = nlp.vocab.vectors.shape[0], len(nlp.vocab.vectors.key2row)

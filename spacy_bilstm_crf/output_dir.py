@@ -64,12 +64,15 @@ def check_output_dir(path: Path, *, overwrite: bool, inputs: Mapping[str, Path] 
             raise OutputDirError(Errors.E468.format(path=path, reason=reason))
 
 
-def write_output_dir(path: Path, write: Callable[[Path], None]) -> None:
+def write_output_dir(path: Path, write: Callable[[Path], None], *, replace: bool = False) -> None:
     """Call `write(tmp)` on a new temporary directory beside `path`, then put
-    it at `path` (moving an old directory aside, and deleting it only once the
-    new one is in place). On any failure the temporary directory and the
-    parents this call made are removed and `path` is as it was. Call
-    `check_output_dir` first: this does not ask whether replacing is allowed."""
+    it at `path`. `replace` (the caller's --overwrite, allowed by
+    `check_output_dir`): an old directory there is moved aside and deleted
+    only once the new one is in place. Without it the new directory only
+    takes a missing or empty `path`: one that another job filled since the
+    check is refused (E469), never replaced. On any failure the temporary
+    directory and the parents this call made are removed and `path` is as it
+    was. Call `check_output_dir` first."""
     path = Path(path).absolute()
     try:
         made = make_parents(path.parent)
@@ -82,7 +85,7 @@ def write_output_dir(path: Path, write: Callable[[Path], None]) -> None:
         raise _os_error(path, err) from None
     try:
         write(tmp)
-        if os.path.lexists(path):
+        if replace and os.path.lexists(path):
             old = Path(tempfile.mkdtemp(prefix=".replaced-", dir=path.parent))
             os.replace(path, old)  # onto the empty directory just made
             try:
@@ -92,11 +95,16 @@ def write_output_dir(path: Path, write: Callable[[Path], None]) -> None:
                 raise
             shutil.rmtree(old)
         else:
-            # Fails (and changes nothing) if a non-empty directory appeared meanwhile.
+            # Takes a missing or empty directory; fails (and changes nothing) where a non-empty
+            # directory or a file appeared meanwhile.
             os.rename(tmp, path)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
         remove_dirs(made)
+        if isinstance(err, OSError) and err.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR) and not replace:
+            raise OutputDirError(Errors.E469.format(
+                path=path, error="something was written there after it was checked (another job?); it is kept, "
+                                 "not replaced")) from None
         if isinstance(err, OSError):
             raise _os_error(path, err) from None
         raise

@@ -230,13 +230,36 @@ def test_a_failed_write_leaves_the_old_directory(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OutputDirError, match=r"\[E469\].*No space left on device"):
-        write_output_dir(out, fail)
+        write_output_dir(out, fail, replace=True)
     assert sorted(p.name for p in out.iterdir()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     # Parents made for the output are removed again.
     with pytest.raises(OutputDirError):
         write_output_dir(tmp_path / "a" / "b" / "out", fail)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_directory_filled_after_the_check_is_kept_not_replaced(tmp_path):
+    """Two jobs checked the same new output: the one that ends second is
+    refused (E469) and the first one's directory kept, unless it may replace
+    (--overwrite)."""
+    out = tmp_path / "out"
+
+    def second_job(tmp):
+        (tmp / "ours").write_text("ours", encoding="utf8")
+        out.mkdir()  # the first job's directory lands meanwhile
+        (out / "theirs").write_text("theirs", encoding="utf8")
+
+    with pytest.raises(OutputDirError, match=r"\[E469\].*after it was checked.*kept, not replaced"):
+        write_output_dir(out, second_job)
+    assert [p.name for p in out.iterdir()] == ["theirs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # An empty directory is taken; with replace, a filled one is replaced.
+    (tmp_path / "empty").mkdir()
+    write_output_dir(tmp_path / "empty", lambda tmp: (tmp / "ours").write_text("ours", encoding="utf8"))
+    assert [p.name for p in (tmp_path / "empty").iterdir()] == ["ours"]
+    write_output_dir(out, lambda tmp: (tmp / "ours").write_text("ours", encoding="utf8"), replace=True)
+    assert [p.name for p in out.iterdir()] == ["ours"]
 
 
 def test_outputs_that_cannot_be_a_directory_get_coded_errors(tmp_path, src):

@@ -35,7 +35,7 @@ def init_vectors_cli(
     nlp = vectors_pipeline(words, table, name=name, lang=lang, add_cased_forms=cased_forms_)
     n_forms = len(nlp.vocab.vectors.key2row) - len(words)
     try:
-        write_output_dir(output_dir, nlp.to_disk)
+        write_output_dir(output_dir, nlp.to_disk, replace=overwrite)
     except OutputDirError as err:
         msg.fail("Nothing written", str(err), exits=1)
     msg.good(f"Read {len(words):,} vectors of {table.shape[1]} dimensions from {input_path}")

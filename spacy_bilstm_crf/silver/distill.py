@@ -121,6 +121,6 @@ def make_silver_set(
         written.append(write_silver_set(docs, folder, teacher=fingerprint, labels=teacher.labels,
                                         tag_scheme=teacher.tag_scheme, shard_size=shard_size))
 
-    write_output_dir(output_dir, write)
+    write_output_dir(output_dir, write, replace=overwrite)
     seconds = time.perf_counter() - start
     return SilverRun(manifest=written[0], text=stats, input_format=fmt, seconds=seconds)
