@@ -84,10 +84,6 @@ class Errors(str, Enum):
         "--{option} applies only with --{other} {allowed}; it is refused with "
         "--{other} {actual} rather than silently ignored."
     )
-    E305 = (
-        "--engine ray writes JSONL shards only: --output-format {value} needs "
-        "--engine local."
-    )
     E306 = (
         "The output {path} is a directory, but --output-format jsonl writes one "
         "file. Give a file path, or use --output-format docbin for a directory "
@@ -221,11 +217,6 @@ class Errors(str, Enum):
     E246 = (
         "--overwrite refused for {path}: {reason}. --overwrite replaces only a silver set (a folder with "
         "silver.json and its silver-NNNNN.spacy shards). Nothing was changed"
-    )
-    E247 = (
-        "--silver runs with the local engine only: the Ray engine's actors render JSONL lines and its shards "
-        "are JSONL files, while a silver set is DocBin shards holding the teacher's per-sentence probabilities. "
-        "Use --engine local (with --n-process N for several processes)"
     )
     E248 = (
         "--silver writes the teacher's entities and (for a bilstm_crf_ner teacher) its sentence and entity "

@@ -149,7 +149,7 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
             writer.finish()
         save(complete=True)
         if silver is not None:
-            silver.finish(writer)
+            silver.finish([shard["name"] + writer.SUFFIX for shard in writer.shards.state()])
     writer_close = getattr(writer, "close", None)
     if writer_close:
         writer_close()

@@ -95,8 +95,6 @@ class AnnotateOptions:
                         option=flag, other=other.replace("_", "-"), allowed=" or ".join(allowed),
                         actual=getattr(self, other),
                     ))
-        if self.engine == "ray" and self.output_format != "jsonl":
-            raise OptionError(Errors.E305.format(value=self.output_format))
         try:
             self.analyses().check()
         except ValueError as err:
@@ -106,12 +104,10 @@ class AnnotateOptions:
         return self
 
     def _check_silver(self) -> None:
-        """--silver: local engine, DocBin output, no analyses of its own (it
+        """--silver: DocBin output (either engine), no analyses of its own (it
         switches the teacher's probabilities on itself)."""
         if not self.silver:
             return
-        if self.engine == "ray":
-            raise OptionError(Errors.E247.format())
         if self.output_format != "docbin":
             raise OptionError(Errors.E304.format(option="silver", other="output-format", allowed="docbin",
                                                  actual=self.output_format))

@@ -21,7 +21,7 @@ from ..silver.shards import describe_shards
 from ..silver.teacher import find_teacher, scores_switched_on, silver_doc
 from .job import Job
 from .options import AnnotateError
-from .writers import OURS, DocBinShardWriter
+from .writers import OURS
 
 
 class SilverOutput:
@@ -65,9 +65,8 @@ class SilverOutput:
         """The silver doc of an annotated doc; ValueError (the line is rejected) if it has none."""
         return silver_doc(doc, self.teacher)
 
-    def finish(self, writer: DocBinShardWriter) -> None:
-        """Write the manifest of the complete job's shards."""
-        names: List[str] = [shard["name"] + writer.SUFFIX for shard in writer.shards.state()]
+    def finish(self, names: List[str]) -> None:
+        """Write the manifest of the complete job's shards (their file names, in order)."""
         manifest = describe_shards(self.directory, names, teacher=self.fingerprint, labels=self.teacher.labels,
                                    tag_scheme=self.teacher.tag_scheme)
         write_manifest(self.directory, manifest, overwrite=True)

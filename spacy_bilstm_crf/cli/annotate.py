@@ -21,16 +21,16 @@ def annotate_cli(
     output_path: Path = typer.Argument(..., help=(
         "Where the annotations go. --engine local with --output-format jsonl: one JSONL file. "
         "--output-format docbin, or --engine ray: a directory of shards part-NNNNN.spacy (docbin) or "
-        "part-NNNNN.jsonl (ray). Rejected lines: OUTPUT.rejects.jsonl beside it (local engine), or "
+        "part-NNNNN.jsonl (ray, jsonl). Rejected lines: OUTPUT.rejects.jsonl beside it (local engine), or "
         "part-NNNNN.rejects.jsonl beside each shard (ray)")),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="text or jsonl (default: by suffix)"),
-    output_format: str = typer.Option("jsonl", "--output-format", help="jsonl, or docbin (local engine)"),
+    output_format: str = typer.Option("jsonl", "--output-format", help="jsonl, or docbin (DocBin shards)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (pip install spacy-bilstm-crf[ray])"),
     batch_size: int = typer.Option(256, "--batch-size", help="Docs per nlp.pipe batch"),
     n_process: Optional[int] = typer.Option(None, "--n-process", help="local: worker processes for nlp.pipe [1]"),
     checkpoint_every: Optional[int] = typer.Option(
         None, "--checkpoint-every", help="local: input lines between resume checkpoints [2000]"),
-    shard_size: Optional[int] = typer.Option(None, "--shard-size", help="docbin: docs per DocBin shard [10000]"),
+    shard_size: Optional[int] = typer.Option(None, "--shard-size", help="local, docbin: docs per DocBin shard [10000]"),
     num_workers: Optional[int] = typer.Option(None, "--num-workers", help="ray: worker actors, one pipeline each [2]"),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="ray: input lines per output shard [20000]"),
     torch_threads: Optional[int] = typer.Option(None, "--torch-threads", help="ray: torch threads per actor [1]"),
@@ -49,7 +49,7 @@ def annotate_cli(
     uncertain_below: Optional[float] = typer.Option(
         None, "--uncertain-below", help="local: only write docs whose best analysis is less probable than this"),
     silver: bool = typer.Option(
-        False, "--silver", help=("local, docbin: write a silver set (silver docs + silver.json when complete) for "
+        False, "--silver", help=("docbin: write a silver set (silver docs + silver.json when complete) for "
                                  "spacy-bilstm-crf.SilverCorpus.v1; a bilstm_crf_ner teacher's probabilities are switched on")),
 ) -> None:
     """Annotate a corpus, streaming, in input order; re-run to resume.

@@ -31,7 +31,6 @@ def paths(tmp_path):
     (["--engine", "ray", "--checkpoint-every", "10"], "--checkpoint-every applies only with --engine local"),
     (["--engine", "ray", "--num-workers", "0"], "--num-workers must be an integer >= 1, got 0"),
     (["--shard-size", "10"], "--shard-size applies only with --output-format docbin"),
-    (["--engine", "ray", "--output-format", "docbin"], "--engine ray writes JSONL shards only"),
     (["--field-prefix", "te", "--input-format", "text"], None),  # accepted: 'teline', 'teentities'
 ])
 def test_bad_options_refused_before_any_work(paths, args, expected):
@@ -62,7 +61,6 @@ def test_defaults_resolve_per_engine(tmp_path):
 # The Ray engine refuses what it does not do, before importing ray: exit code 2
 # even where ray is not installed.
 @pytest.mark.parametrize("args,expected", [
-    (["--output-format", "docbin"], "--engine ray writes JSONL shards only"),
     (["--n-process", "2"], "--n-process applies only with --engine local; it is refused with --engine ray"),
     (["--checkpoint-every", "10"], "--checkpoint-every applies only with --engine local"),
     (["--shard-size", "10"], "--shard-size applies only with --engine local; it is refused with --engine ray"),

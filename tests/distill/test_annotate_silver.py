@@ -73,6 +73,37 @@ def test_interrupted_job_has_no_manifest_until_it_is_complete(model: Path, corpu
     assert a.counts == b.counts and [s.sha256 for s in a.shards] == [s.sha256 for s in b.shards]
 
 
+def test_ray_engine_writes_the_same_silver_set(model: Path, corpus: Path, tmp_path: Path):
+    """`--engine ray --silver`: the actors' silver docs are the local engine's,
+    in line order, a shard per chunk, with the same manifest but for the shards."""
+    pytest.importorskip("ray", reason="ray is pinned in requirements.txt; install it to run this")
+    from spacy_bilstm_crf.annotate.ray_engine import annotate_ray
+
+    local, ray = tmp_path / "local", tmp_path / "ray"
+    annotate_local(model, corpus, local, **SILVER)
+    stats = annotate_ray(model, corpus, ray, output_format="docbin", silver=True, num_workers=1, chunk_size=10,
+                         batch_size=4)
+    assert stats["total_docs"] == N_LINES and stats["total_rejected"] == 0
+    a, b = check_silver_set(local), check_silver_set(ray)
+    assert b.teacher == a.teacher and b.labels == a.labels and b.tag_scheme == a.tag_scheme
+    assert b.counts == a.counts and b.sentence_probabilities
+    assert [(s.file, s.docs) for s in b.shards] == [("part-00000.spacy", 10), ("part-00001.spacy", 10),
+                                                     ("part-00002.spacy", 4)]
+    vocab = spacy.blank("en").vocab
+
+    def content(folder: Path, manifest):
+        return [(d.text, d.user_data["line"], [(e.start, e.end, e.label_) for e in d.ents],
+                 sentence_probabilities(d), d.spans["silver_entities"].attrs["scores"])
+                for _, _, d in read_silver_docs(folder, manifest, vocab)]
+
+    assert content(ray, b) == content(local, a)
+    # Plain DocBin output (no --silver): the annotated docs, no manifest.
+    plain = tmp_path / "plain"
+    annotate_ray(model, corpus, plain, output_format="docbin", num_workers=1, chunk_size=30)
+    docs = list(DocBin(store_user_data=True).from_disk(plain / "part-00000.spacy").get_docs(vocab))
+    assert [d.text for d in docs] == [text_of(i) for i in range(N_LINES)] and not (plain / MANIFEST_NAME).exists()
+
+
 def test_other_teacher_gives_hard_labels(corpus: Path, tmp_path: Path):
     ruler = spacy.blank("en")
     ruler.add_pipe("sentencizer")
@@ -94,7 +125,8 @@ def test_other_teacher_gives_hard_labels(corpus: Path, tmp_path: Path):
 
 
 @pytest.mark.parametrize("options,match", [
-    (dict(engine="ray", output_format="docbin", silver=True), r"\[E247\] --silver runs with the local engine only"),
+    (dict(engine="ray", output_format="docbin", silver=True, shard_size=10),
+     r"\[E304\] --shard-size applies only with --engine local"),
     (dict(silver=True), r"\[E304\] --silver applies only with --output-format docbin"),
     (dict(output_format="docbin", silver=True, uncertainty=True, n_best=2), r"\[E248\] .*drop --n-best, --uncertainty"),
 ])
