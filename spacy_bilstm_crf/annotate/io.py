@@ -320,6 +320,14 @@ def doc_to_json(doc: Doc, record: Record, spans_key: Optional[str], names: Outpu
     return out
 
 
+def docbin_doc(doc: Doc, record: Record) -> Doc:
+    """`doc` as DocBin output stores it, on either engine: the input line
+    number and the record's other fields in its user data."""
+    doc.user_data["line"] = record.line
+    doc.user_data["fields"] = record.fields
+    return doc
+
+
 def render_json(doc: Doc, record: Record, spans_key: Optional[str], names: OutputFields,
                 extend: Optional[Callable[[Dict[str, Any], Doc], Dict[str, Any]]] = None) -> bytes:
     """One output line, RFC 8259 JSON in UTF-8, or ValueError (e.g. a

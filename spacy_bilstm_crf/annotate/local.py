@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from ..errors import Errors
 from .analyses import Analyses, add_analyses, best_probability, load_pipeline
-from .io import Reject, read_records, reason, render_json
+from .io import Reject, docbin_doc, read_records, reason, render_json
 from .isolate import annotate_in_order
 from .job import Job, open_job
 from .options import AnnotateError, AnnotateOptions
@@ -120,10 +120,7 @@ def _run(job: Job, nlp: Language, component: Optional[Any], *, progress: bool,
                 if isinstance(writer, HashedFile):
                     writer.write(render_json(doc, item, key, job.names, extend))
                 else:
-                    doc = silver.doc(doc) if silver is not None else doc
-                    doc.user_data["line"] = item.line
-                    doc.user_data["fields"] = item.fields
-                    writer.write(doc)
+                    writer.write(docbin_doc(silver.doc(doc) if silver is not None else doc, item))
             except ValueError as err:
                 item = Reject(item.line, str(err), item.raw, item.end)
             else:

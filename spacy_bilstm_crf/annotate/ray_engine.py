@@ -25,7 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from .io import OutputFields, Record, Reject, check_docbin_storable, read_records, render_json
+from .io import OutputFields, Record, Reject, check_docbin_storable, docbin_doc, read_records, render_json
 from .isolate import annotate_in_order
 from .job import Job, open_job
 from .local import load_model
@@ -63,8 +63,9 @@ class _Annotator:
 
     def annotate(self, batch: Dict[str, Any]) -> Dict[str, Any]:
         """A batch's columns (`_columns`) -> its lines, an error per line
-        ("" if none), and the output of the lines without one: a JSON line
-        each (`json`), or one DocBin of their docs in line order (`docbin`)."""
+        ("" if none), a JSON line per line without one (`json`; "" for
+        DocBin output), and for DocBin output one DocBin of their docs in
+        line order (`docbin`; None for JSONL)."""
         from spacy.tokens import DocBin
 
         from ..silver.teacher import silver_doc
@@ -84,9 +85,7 @@ class _Annotator:
                     if self.output_format == "jsonl":
                         rendered = render_json(doc, item, self.spans_key, self.names).decode("utf8").rstrip("\n")
                     else:
-                        doc = silver_doc(doc, self.teacher) if self.teacher is not None else doc
-                        doc.user_data["line"] = item.line
-                        doc.user_data["fields"] = item.fields
+                        doc = docbin_doc(silver_doc(doc, self.teacher) if self.teacher is not None else doc, item)
                         check_docbin_storable(doc.user_data)
                         docbin.add(doc)
                 except ValueError as err:
@@ -94,12 +93,8 @@ class _Annotator:
             lines.append(item.line)
             out.append(rendered)
             errors.append(error)
-        result: Dict[str, Any] = {"line": lines, "error": errors}
-        if self.output_format == "jsonl":
-            result["json"] = out
-        else:
-            result["docbin"] = docbin.to_bytes()
-        return result
+        return {"line": lines, "error": errors, "json": out,
+                "docbin": docbin.to_bytes() if self.output_format == "docbin" else None}
 
 
 def annotate_ray(model: Path, input_path: Path, output_dir: Path, **options: Any) -> Dict[str, int]:
@@ -158,7 +153,8 @@ def _run(job: Job, opts: AnnotateOptions, silver: Optional[SilverOutput] = None)
                     item = Reject(item.line, error, item.raw, item.end)
                 rejects.append(item.to_bytes())
                 tally.count("rejected")
-            output = docbin.to_bytes() if suffix == ".spacy" else "".join(line + "\n" for line in shard).encode("utf8")
+            output = (docbin.to_bytes() if opts.output_format == "docbin"
+                      else "".join(line + "\n" for line in shard).encode("utf8"))
             shards.add({suffix: output, REJECTS: b"".join(rejects)})
             position = chunk[-1].end
             save(complete=False)
@@ -198,9 +194,9 @@ class _Pool:
         pool = self.ray.util.ActorPool(self.actors)
         results: Dict[int, tuple] = {}
         for out in pool.map(lambda actor, batch: actor.annotate.remote(batch), batches):
-            for line, rendered, error in zip(out["line"], out.get("json", [""] * len(out["line"])), out["error"]):
+            for line, rendered, error in zip(out["line"], out["json"], out["error"]):
                 results[int(line)] = (rendered, error)
-            if "docbin" in out:  # batches come back in submission order, each in line order
+            if out["docbin"] is not None:  # batches come back in submission order, each in line order
                 docbin.merge(DocBin(store_user_data=True).from_bytes(out["docbin"]))
         return results, docbin
 
