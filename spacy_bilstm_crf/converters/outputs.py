@@ -3,9 +3,11 @@ work, and all-or-none writing of the DocBins, both over the shared path
 primitives of `spacy_bilstm_crf.paths`, worded as ConversionErrors."""
 import os
 import stat
+import zlib
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+import srsly
 from spacy.tokens import Doc, DocBin
 
 from ..errors import Errors
@@ -15,6 +17,10 @@ from .report import ConversionError, PathLike
 # TAG keeps the POS column, SENT_START the source's sentence boundaries.
 # DocBin also stores each Doc's span groups (PubTator: doc.spans["mentions"]).
 DOCBIN_ATTRS = ["ORTH", "TAG", "ENT_IOB", "ENT_TYPE", "SENT_START"]
+# The fields of every DocBin.to_bytes message: an existing output that has
+# them is a converted corpus, which convert may replace (as `spacy convert`
+# does); any other existing file is refused.
+DOCBIN_FIELDS = {"attrs", "tokens", "spaces", "lengths", "strings"}
 
 
 def check_split_name(name: str) -> None:
@@ -42,7 +48,25 @@ def check_outputs(input_path: Path, targets: Sequence[Path], output_dir: bool) -
                                                 f"{target / 'train.spacy'}")
         if found is not None and same_file(target, input_path):
             raise ConversionError(target, None, f"the output is the input file {input_path}: nothing written")
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            raise ConversionError(target, None, "the output exists and is not a regular file: refusing to "
+                                                "replace it, nothing written")
+        if found is not None and not is_docbin(target):
+            raise ConversionError(target, None, "the output exists and is not a .spacy DocBin: refusing to "
+                                                "replace it, nothing written. Remove it or choose another name")
         check_parents(target, output_dir)
+
+
+def is_docbin(path: Path) -> bool:
+    """Whether `path` reads as a DocBin (zlib-compressed msgpack with DocBin's
+    fields). convert replaces an earlier output, but never a file that is not
+    one: a mistyped output name must not destroy a corpus or anything else.
+    An unreadable file counts as not a DocBin (it is refused)."""
+    try:
+        message = srsly.msgpack_loads(zlib.decompress(path.read_bytes()))
+    except Exception:  # any unreadable, non-zlib or non-msgpack content
+        return False
+    return isinstance(message, dict) and DOCBIN_FIELDS <= set(message)
 
 
 def check_parents(target: Path, output_dir: bool) -> None:

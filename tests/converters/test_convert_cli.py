@@ -49,6 +49,46 @@ def test_cli_csv_split(tmp_path):
     assert docs_to_iob2_tags(read_docbin(out / "dev.spacy", Vocab())) == [["B-GEO"]]
 
 
+def test_cli_replaces_an_earlier_docbin_but_no_other_file(tmp_path):
+    """A rerun replaces its earlier output; a mistyped output naming any other
+    existing file (here the dev corpus) is refused and left byte-identical."""
+    src, out = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    assert runner.invoke(app, ["convert", str(src), str(out), "-f", "conll"]).exit_code == 0
+    src.write_text(CONLL.replace("B-PER", "B-LOC"))
+    again = runner.invoke(app, ["convert", str(src), str(out), "-f", "conll"])
+    assert again.exit_code == 0, again.output
+    assert docs_to_iob2_tags(read_docbin(out, Vocab())) == [["B-ORG", "O"], ["B-LOC"]]
+    dev = tmp_path / "dev.txt"
+    dev.write_text(CONLL)
+    for victim, content in ((dev, CONLL.encode()), (tmp_path / "x.spacy", b"\x78\x9c not a docbin")):
+        victim.write_bytes(content)
+        refused = runner.invoke(app, ["convert", str(src), str(victim), "-f", "conll"])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+        assert "is not a .spacy DocBin" in flat(refused) and str(victim) in flat(refused)
+        assert victim.read_bytes() == content
+    split_dir = tmp_path / "corpus"
+    split_dir.mkdir()
+    (split_dir / "dev.spacy").write_text("my notes")
+    rows = ["Sentence #,Word,POS,Tag"] + [f"Sentence: {i},w{i},NN,O" for i in range(1, 11)]
+    csv = tmp_path / "g.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    refused = runner.invoke(app, ["convert", str(csv), str(split_dir), "-f", "csv", "--split", "0.8,0.1,0.1"])
+    assert refused.exit_code == 1 and "dev.spacy" in flat(refused)
+    assert sorted(p.name for p in split_dir.iterdir()) == ["dev.spacy"]
+    assert (split_dir / "dev.spacy").read_text() == "my notes"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_cli_refuses_an_output_that_is_not_a_regular_file(tmp_path):
+    src, fifo = tmp_path / "in.txt", tmp_path / "out.spacy"
+    src.write_text(CONLL)
+    os.mkfifo(fifo)
+    refused = runner.invoke(app, ["convert", str(src), str(fifo), "-f", "conll"])
+    assert refused.exit_code == 1 and "is not a regular file" in flat(refused)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
 def test_cli_bad_options(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text(CONLL)
