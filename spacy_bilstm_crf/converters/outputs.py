@@ -63,7 +63,13 @@ def is_docbin(path: Path) -> bool:
     one: a mistyped output name must not destroy a corpus or anything else.
     An unreadable file counts as not a DocBin (it is refused)."""
     try:
-        message = srsly.msgpack_loads(zlib.decompress(path.read_bytes()))
+        with path.open("rb") as file:
+            head = file.read(2)
+            # a zlib stream's 2-byte header (deflate, CMF*256+FLG divisible by 31)
+            # first: a large file of another kind is never read whole
+            if len(head) < 2 or head[0] & 0x0F != 8 or (head[0] * 256 + head[1]) % 31:
+                return False
+            message = srsly.msgpack_loads(zlib.decompress(head + file.read()))
     except Exception:  # any unreadable, non-zlib or non-msgpack content
         return False
     return isinstance(message, dict) and DOCBIN_FIELDS <= set(message)
